@@ -1,0 +1,306 @@
+/* Option table, getopt_long loop and the checks that come after it. The getopt_long
+ * array and --help are both built from one table so that they cannot drift apart. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "proxy.h"
+#include "proxy_env.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 30000L
+
+enum opt_id {
+	OPT_PROXY = 256,
+	OPT_NOPROXY,
+	OPT_PROXY_HEADER,
+	OPT_USER_AGENT,
+	OPT_CONNECT_TIMEOUT,
+	OPT_IDLE_TIMEOUT,
+	OPT_KEEPALIVE,
+	OPT_HALF_CLOSE,
+	OPT_EOF_TIMEOUT,
+	OPT_IPV4,
+	OPT_IPV6,
+	OPT_VERBOSE,
+	OPT_QUIET,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+struct option_def {
+	const char *name;
+	char short_name;   /* 0: long only */
+	const char *metavar; /* NULL: takes no argument */
+	enum opt_id id;
+	const char *help;
+};
+
+static const struct option_def options[] = {
+	{ "proxy", 'x', "URL[,URL...]", OPT_PROXY,
+	  "proxy [http://][USER[:PASS]@]HOST[:PORT] (port 8080); a list is tried in order;\n"
+	  "\"\" means none, ignoring the environment" },
+	{ "noproxy", 0, "LIST", OPT_NOPROXY,
+	  "hosts to reach directly (no_proxy rules: names, domains, IPs, CIDR, *)" },
+	{ "proxy-header", 'H', "\"NAME: VALUE\"", OPT_PROXY_HEADER,
+	  "add a header to the CONNECT request (repeatable)" },
+	{ "user-agent", 'A', "STRING", OPT_USER_AGENT, "User-Agent of the CONNECT request" },
+	{ "connect-timeout", 0, "SECS", OPT_CONNECT_TIMEOUT,
+	  "bound on reaching the proxy and its CONNECT reply (default 30)" },
+	{ "idle-timeout", 0, "SECS", OPT_IDLE_TIMEOUT,
+	  "close the tunnel after SECS without a byte either way (exit 6)" },
+	{ "keepalive", 0, "SECS", OPT_KEEPALIVE, "send TCP keepalive probes after SECS idle" },
+	{ "half-close", 0, NULL, OPT_HALF_CLOSE,
+	  "forward stdin EOF through the proxy too (many proxies then drop the tunnel)" },
+	{ "eof-timeout", 0, "SECS", OPT_EOF_TIMEOUT,
+	  "exit SECS after stdin EOF if the far side has not closed" },
+	{ "ipv4", '4', NULL, OPT_IPV4, "resolve names to IPv4 addresses only" },
+	{ "ipv6", '6', NULL, OPT_IPV6, "resolve names to IPv6 addresses only" },
+	{ "verbose", 'v', NULL, OPT_VERBOSE, "show the proxy conversation on stderr" },
+	{ "quiet", 'q', NULL, OPT_QUIET, "no warnings (errors are still shown)" },
+	{ "help", 'h', NULL, OPT_HELP, "show this help and exit" },
+	{ "version", 'V', NULL, OPT_VERSION, "show versions of egress and libcurl and exit" },
+};
+
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+static void print_help(FILE *f)
+{
+	fputs("Usage: egress [OPTIONS] HOST PORT\n"
+	      "       egress [OPTIONS] HOST:PORT       ([IPV6]:PORT)\n"
+	      "Open a TCP tunnel to HOST:PORT through an HTTP proxy (CONNECT) and relay it\n"
+	      "on stdin and stdout, e.g. ssh -o ProxyCommand='egress -x proxy:3128 %h %p' host\n"
+	      "\nOptions:\n", f);
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option_def *o = &options[i];
+		char left[64];
+		int n = o->short_name
+			? snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name)
+			: snprintf(left, sizeof(left), "      --%s", o->name);
+		if (o->metavar)
+			snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
+		fprintf(f, "%s\n", left);
+		for (const char *h = o->help; *h;) {
+			size_t len = strcspn(h, "\n");
+			fprintf(f, "        %.*s\n", (int)len, h);
+			h += len + (h[len] == '\n');
+		}
+	}
+	fputs("\nWithout -x: EGRESS_PROXY, https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY;\n"
+	      "no_proxy or NO_PROXY; no proxy at all: a direct connection.\n"
+	      "stdin EOF is not forwarded through a proxy unless --half-close is given.\n"
+	      "\nExit status: 0 closed normally, 1 I/O error, 2 usage, 3 proxy unreachable,\n"
+	      "4 proxy authentication, 5 CONNECT refused or malformed reply, 6 timeout,\n"
+	      "7 TLS with the proxy. See egress(1).\n", f);
+}
+
+static void print_version(void)
+{
+	printf("egress %s\n%s\n", EGRESS_VERSION, proxy_library_version());
+}
+
+static bool usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static bool usage_error(const char *fmt, ...)
+{
+	char line[ERR_MAX + 64];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	msg_err("%s", line);
+	fputs("Try 'egress --help'.\n", stderr);
+	return false;
+}
+
+static const struct option_def *find_short(int c)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (options[i].short_name == c)
+			return &options[i];
+	return NULL;
+}
+
+static const char *env_get(const char *name)
+{
+	return getenv(name);
+}
+
+/* Chooses the proxies (or none) once every option is known. */
+static bool choose_route(struct egress_config *cfg, const char *proxy_arg,
+			 const char *noproxy_arg)
+{
+	char err[ERR_MAX];
+	const char *list = proxy_arg, *noproxy;
+
+	if (list) {
+		cfg->proxy_source = "-x";
+	} else {
+		list = proxy_from_env(env_get, &cfg->proxy_source);
+		if (!list) {
+			cfg->direct_reason = "no proxy configured";
+			return true;
+		}
+	}
+	if (!*list) {
+		cfg->direct_reason = "-x \"\"";
+		return true;
+	}
+	noproxy = noproxy_arg ? noproxy_arg : noproxy_from_env(env_get);
+	if (noproxy && noproxy_match(noproxy, cfg->target.host)) {
+		cfg->direct_reason = noproxy_arg ? "--noproxy matches" : "no_proxy matches";
+		return true;
+	}
+	if (!parse_proxy_list(list, &cfg->proxies, err, sizeof(err))) {
+		if (proxy_arg)
+			return usage_error("%s", err);
+		msg_err("%s (from %s)", err, cfg->proxy_source);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_args(int argc, char **argv, struct egress_config *cfg, bool *done)
+{
+	struct option longopts[NOPTIONS + 1];
+	char shortopts[2 * NOPTIONS + 2], err[ERR_MAX];
+	const char *proxy_arg = NULL, *noproxy_arg = NULL;
+	size_t s = 0;
+	bool verbose = false, quiet = false;
+	int c;
+
+	shortopts[s++] = ':';
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		longopts[i] = (struct option){ options[i].name,
+					       options[i].metavar ? required_argument : no_argument,
+					       NULL, (int)options[i].id };
+		if (options[i].short_name) {
+			shortopts[s++] = options[i].short_name;
+			if (options[i].metavar)
+				shortopts[s++] = ':';
+		}
+	}
+	shortopts[s] = '\0';
+	longopts[NOPTIONS] = (struct option){ 0 };
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			const char *what = argv[optind - 1];
+			char q[64];
+			if (optopt && !(optopt >= OPT_PROXY && optopt <= OPT_VERSION))
+				snprintf(q, sizeof(q), "-%c", optopt);
+			else
+				log_escape(q, sizeof(q), what, strnlen(what, 48));
+			if (c == ':')
+				return usage_error("option \"%s\" needs a value", q);
+			if (optopt >= OPT_PROXY && optopt <= OPT_VERSION)
+				return usage_error("option \"%s\" takes no value", q);
+			return usage_error("unknown option \"%s\"", q);
+		}
+		if (c < OPT_PROXY) {
+			const struct option_def *o = find_short(c);
+			c = (int)o->id;
+		}
+		switch ((enum opt_id)c) {
+		case OPT_PROXY:
+			proxy_arg = optarg;
+			break;
+		case OPT_NOPROXY:
+			noproxy_arg = optarg;
+			break;
+		case OPT_PROXY_HEADER:
+			if (!check_header(optarg, err, sizeof(err)))
+				return usage_error("%s", err);
+			cfg->headers = realloc(cfg->headers, (cfg->nheaders + 1) * sizeof(char *));
+			if (!cfg->headers) {
+				msg_err("out of memory");
+				return false;
+			}
+			cfg->headers[cfg->nheaders++] = optarg;
+			break;
+		case OPT_USER_AGENT:
+			if (strpbrk(optarg, "\r\n"))
+				return usage_error("invalid user agent: CR/LF not allowed");
+			cfg->user_agent = optarg;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (!parse_secs(optarg, &cfg->connect_timeout_ms, err, sizeof(err)))
+				return usage_error("--connect-timeout: %s", err);
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (!parse_secs(optarg, &cfg->idle_timeout_ms, err, sizeof(err)))
+				return usage_error("--idle-timeout: %s", err);
+			break;
+		case OPT_EOF_TIMEOUT:
+			if (!parse_secs(optarg, &cfg->eof_timeout_ms, err, sizeof(err)))
+				return usage_error("--eof-timeout: %s", err);
+			break;
+		case OPT_KEEPALIVE: {
+			long ms;
+			if (!parse_secs(optarg, &ms, err, sizeof(err)) || ms % 1000)
+				return usage_error("--keepalive: invalid \"%s\" (whole seconds, > 0)",
+						   optarg);
+			cfg->keepalive_secs = ms / 1000;
+			break;
+		}
+		case OPT_HALF_CLOSE:
+			cfg->half_close = true;
+			break;
+		case OPT_IPV4:
+			cfg->family = 4;
+			break;
+		case OPT_IPV6:
+			cfg->family = 6;
+			break;
+		case OPT_VERBOSE:
+			verbose = true;
+			break;
+		case OPT_QUIET:
+			quiet = true;
+			break;
+		case OPT_HELP:
+			print_help(stdout);
+			*done = true;
+			return true;
+		case OPT_VERSION:
+			print_version();
+			*done = true;
+			return true;
+		}
+	}
+
+	if (verbose && quiet)
+		return usage_error("-v and -q contradict each other");
+	log_set_level(verbose ? LOG_VERBOSE : quiet ? LOG_QUIET : LOG_NORMAL);
+
+	argc -= optind;
+	argv += optind;
+	if (argc < 1 || argc > 2)
+		return usage_error(argc < 1 ? "missing HOST PORT" : "too many arguments");
+	if (!parse_target(argc, argv, &cfg->target, err, sizeof(err)))
+		return usage_error("%s", err);
+	return choose_route(cfg, proxy_arg, noproxy_arg);
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct egress_config *cfg)
+{
+	bool done = false;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+	if (!parse_args(argc, argv, cfg, &done))
+		return CLI_USAGE;
+	return done ? CLI_DONE : CLI_RUN;
+}
+
+void cli_free(struct egress_config *cfg)
+{
+	proxy_list_free(&cfg->proxies);
+	free(cfg->headers);
+	cfg->headers = NULL;
+}

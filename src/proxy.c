@@ -1,0 +1,362 @@
+/* libcurl drives the proxy conversation. CONNECT_ONLY with HTTPPROXYTUNNEL makes it stop
+ * right after the proxy's 2xx; libcurl reads that reply one byte at a time, so whatever
+ * the far side sent after it (an ssh banner) is still in the socket for the relay.
+ * Proxy selection is done by egress (cli.c), so libcurl is always told CURLOPT_PROXY and
+ * CURLOPT_NOPROXY explicitly and never consults the environment itself. */
+#include "proxy.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+struct attempt {
+	const struct egress_config *cfg;
+	const struct proxy_spec *proxy;  /* NULL: direct */
+	char proxy_label[HOST_MAX + 9];
+	const char *target_label;
+	char status[128];                /* the proxy's last status line, e.g. "403 Forbidden" */
+	char first_line[128];            /* the reply's first line, shown when it is nonsense */
+	size_t reply_bytes;              /* header bytes received from the proxy */
+	char errbuf[CURL_ERROR_SIZE];
+	char why[ERR_MAX + 2 * HOST_MAX];  /* the failure, as one line */
+};
+
+const char *proxy_library_version(void)
+{
+	return curl_version();
+}
+
+/* Records the status line of the proxy's reply; libcurl hands CONNECT reply headers to
+ * the header callback one line at a time. */
+static size_t on_header(char *data, size_t size, size_t n, void *userp)
+{
+	struct attempt *a = userp;
+	size_t len = size * n;
+
+	if (a->reply_bytes == 0) {
+		size_t end = len;
+		while (end && (data[end - 1] == '\r' || data[end - 1] == '\n'))
+			end--;
+		log_escape(a->first_line, sizeof(a->first_line), data, end);
+	}
+	a->reply_bytes += len;
+	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) {
+		const char *sp = memchr(data, ' ', len);
+		if (sp) {
+			size_t rest = len - (size_t)(sp + 1 - data);
+			while (rest && (sp[rest] == '\r' || sp[rest] == '\n'))
+				rest--;
+			log_escape(a->status, sizeof(a->status), sp + 1, rest);
+		}
+	}
+	return len;
+}
+
+/* Prints each line of a header block with a direction mark, hiding credentials. */
+static void print_lines(char mark, const char *data, size_t len)
+{
+	while (len) {
+		size_t n = 0;
+		while (n < len && data[n] != '\n')
+			n++;
+		size_t line = n;
+		while (line && (data[line - 1] == '\r'))
+			line--;
+		if (line) {
+			char out[1024];
+			static const char auth[] = "Proxy-Authorization:";
+			if (line >= sizeof(auth) - 1 && strncasecmp(data, auth, sizeof(auth) - 1) == 0) {
+				msg_verbose("%c %s <hidden>", mark, auth);
+			} else {
+				log_escape(out, sizeof(out), data, line);
+				msg_verbose("%c %s", mark, out);
+			}
+		}
+		n += n < len;
+		data += n;
+		len -= n;
+	}
+}
+
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t len, void *userp)
+{
+	(void)h;
+	(void)userp;
+	switch (type) {
+	case CURLINFO_TEXT:
+		print_lines('*', data, len);
+		break;
+	case CURLINFO_HEADER_OUT:
+		print_lines('>', data, len);
+		break;
+	case CURLINFO_HEADER_IN:
+		print_lines('<', data, len);
+		break;
+	default:
+		/* Tunnel bytes never pass through libcurl; TLS chatter is noise here. */
+		break;
+	}
+	return 0;
+}
+
+/* "http://host:port" for libcurl, built from parts egress validated itself. */
+static void proxy_url(const struct proxy_spec *p, char *buf, size_t bufsz)
+{
+	char hp[HOST_MAX + 9];
+	snprintf(buf, bufsz, "http://%s", endpoint_str(&p->addr, hp, sizeof(hp)));
+}
+
+/* The target as a URL; CURLU takes host and port separately, so nothing in the host
+ * can be mistaken for URL syntax. */
+static CURLU *target_url(const struct endpoint *t)
+{
+	char host[HOST_MAX + 3], port[8];
+	CURLU *u = curl_url();
+	if (!u)
+		return NULL;
+	snprintf(host, sizeof(host), t->ipv6 ? "[%s]" : "%s", t->host);
+	snprintf(port, sizeof(port), "%u", (unsigned)t->port);
+	if (curl_url_set(u, CURLUPART_SCHEME, "http", 0) ||
+	    curl_url_set(u, CURLUPART_HOST, host, 0) ||
+	    curl_url_set(u, CURLUPART_PORT, port, 0)) {
+		curl_url_cleanup(u);
+		return NULL;
+	}
+	return u;
+}
+
+static const char *secs_str(long ms, char *buf, size_t bufsz)
+{
+	if (ms % 1000)
+		snprintf(buf, bufsz, "%.3g s", (double)ms / 1000.0);
+	else
+		snprintf(buf, bufsz, "%ld s", ms / 1000);
+	return buf;
+}
+
+/* Turns a failed attempt into an exit code and one line in a->why. */
+static enum egress_err classify(struct attempt *a, CURL *h, CURLcode rc)
+{
+	long code = 0, nconn = 0, oserr = 0;
+	char t[32];
+	const char *p = a->proxy_label, *tg = a->target_label;
+	const char *detail = a->errbuf[0] ? a->errbuf : curl_easy_strerror(rc);
+	size_t w = sizeof(a->why);
+
+	curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &code);
+	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn);
+	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
+	secs_str(a->cfg->connect_timeout_ms, t, sizeof(t));
+
+	if (!a->proxy) {
+		switch (rc) {
+		case CURLE_COULDNT_RESOLVE_HOST:
+			snprintf(a->why, w, "cannot resolve %s (direct)", tg);
+			return EGRESS_EUNREACH;
+		case CURLE_COULDNT_CONNECT:
+			snprintf(a->why, w, "cannot connect to %s (direct): %s", tg,
+				 oserr ? strerror((int)oserr) : detail);
+			return EGRESS_EUNREACH;
+		case CURLE_OPERATION_TIMEDOUT:
+			snprintf(a->why, w, "timed out connecting to %s (direct) after %s", tg, t);
+			return EGRESS_ETIMEOUT;
+		default:
+			snprintf(a->why, w, "cannot connect to %s (direct): %s", tg, detail);
+			return EGRESS_EIO;
+		}
+	}
+
+	if (rc == CURLE_COULDNT_RESOLVE_PROXY) {
+		snprintf(a->why, w, "cannot resolve proxy host %s for %s", a->proxy->addr.host, tg);
+		return EGRESS_EUNREACH;
+	}
+	if (rc == CURLE_COULDNT_CONNECT) {
+		snprintf(a->why, w, "cannot reach proxy %s for %s: %s", p, tg,
+			 oserr ? strerror((int)oserr) : detail);
+		return EGRESS_EUNREACH;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		if (nconn == 0)
+			snprintf(a->why, w, "timed out connecting to proxy %s for %s after %s", p, tg, t);
+		else
+			snprintf(a->why, w, "proxy %s did not answer CONNECT %s within %s", p, tg, t);
+		return EGRESS_ETIMEOUT;
+	}
+	if (code == 407) {
+		snprintf(a->why, w, "proxy %s requires authentication for CONNECT %s: %s", p, tg,
+			 a->status[0] ? a->status : "407");
+		return EGRESS_EAUTH;
+	}
+	if (code >= 200 && code <= 299) {
+		/* A 2xx whose headers libcurl could not take, e.g. an endless header flood. */
+		snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p, tg, detail);
+		return EGRESS_EREFUSED;
+	}
+	if (code != 0) {
+		snprintf(a->why, w, "proxy %s refused CONNECT %s: %s", p, tg,
+			 a->status[0] ? a->status : "non-2xx reply");
+		return EGRESS_EREFUSED;
+	}
+	if (nconn > 0) {
+		if (a->reply_bytes == 0)
+			snprintf(a->why, w, "proxy %s closed the connection without answering CONNECT %s",
+				 p, tg);
+		else
+			snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: \"%s\"", p,
+				 tg, a->first_line);
+		return EGRESS_EREFUSED;
+	}
+	snprintf(a->why, w, "proxy %s: CONNECT %s failed: %s", p, tg, detail);
+	return EGRESS_EIO;
+}
+
+static bool set_options(CURL *h, struct attempt *a, CURLU *url, struct curl_slist *hdrs)
+{
+	const struct egress_config *cfg = a->cfg;
+	char purl[HOST_MAX + 16];
+	bool ok = true;
+
+#define SET(opt, val) ok = ok && curl_easy_setopt(h, opt, val) == CURLE_OK
+	SET(CURLOPT_CURLU, url);
+	SET(CURLOPT_CONNECT_ONLY, 1L);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_ERRORBUFFER, a->errbuf);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
+	SET(CURLOPT_TCP_NODELAY, 1L);
+	SET(CURLOPT_IPRESOLVE, cfg->family == 4   ? CURL_IPRESOLVE_V4
+			       : cfg->family == 6 ? CURL_IPRESOLVE_V6
+						  : CURL_IPRESOLVE_WHATEVER);
+	if (cfg->keepalive_secs) {
+		SET(CURLOPT_TCP_KEEPALIVE, 1L);
+		SET(CURLOPT_TCP_KEEPIDLE, cfg->keepalive_secs);
+		SET(CURLOPT_TCP_KEEPINTVL, cfg->keepalive_secs);
+	}
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, a);
+	if (log_verbose_enabled()) {
+		SET(CURLOPT_DEBUGFUNCTION, on_debug);
+		SET(CURLOPT_VERBOSE, 1L);
+	}
+	/* Set both, always: libcurl would otherwise read http_proxy and no_proxy itself. */
+	SET(CURLOPT_NOPROXY, "");
+	if (!a->proxy) {
+		SET(CURLOPT_PROXY, "");
+		return ok;
+	}
+	proxy_url(a->proxy, purl, sizeof(purl));
+	SET(CURLOPT_PROXY, purl);
+	SET(CURLOPT_HTTPPROXYTUNNEL, 1L);
+	SET(CURLOPT_PROXYHEADER, hdrs);
+	SET(CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
+	if (cfg->user_agent)
+		SET(CURLOPT_USERAGENT, cfg->user_agent);
+	if (a->proxy->user) {
+		/* libcurl's default is preemptive Basic; ANY lets the proxy pick the scheme. */
+		SET(CURLOPT_PROXYAUTH, CURLAUTH_ANY);
+		SET(CURLOPT_PROXYUSERNAME, a->proxy->user);
+		if (a->proxy->pass)
+			SET(CURLOPT_PROXYPASSWORD, a->proxy->pass);
+	}
+#undef SET
+	return ok;
+}
+
+/* One attempt through one proxy (or direct). On success t holds the tunnel. */
+static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struct tunnel *t)
+{
+	enum egress_err e = EGRESS_EIO;
+	CURLU *url = target_url(&a->cfg->target);
+	CURL *h = curl_easy_init();
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	CURLcode rc;
+	long code = 0;
+
+	if (!url || !h || !set_options(h, a, url, hdrs)) {
+		snprintf(a->why, sizeof(a->why), "cannot set up libcurl for %s", a->target_label);
+		goto fail;
+	}
+	if (a->proxy)
+		msg_verbose("using proxy %s (from %s)", a->proxy_label, a->cfg->proxy_source);
+	else
+		msg_verbose("connecting directly to %s (%s)", a->target_label,
+			    a->cfg->direct_reason);
+
+	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK) {
+		e = classify(a, h, rc);
+		goto fail;
+	}
+	curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &code);
+	if (a->proxy && (code < 200 || code > 299)) {
+		/* CONNECT_ONLY can report success without a tunnel; never relay on that. */
+		snprintf(a->why, sizeof(a->why), "proxy %s gave no CONNECT reply for %s",
+			 a->proxy_label, a->target_label);
+		e = EGRESS_EREFUSED;
+		goto fail;
+	}
+	if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK || fd == CURL_SOCKET_BAD) {
+		snprintf(a->why, sizeof(a->why), "libcurl gave no socket for %s", a->target_label);
+		goto fail;
+	}
+	t->fd = fd;
+	t->handle = h;
+	t->proxy = a->proxy;
+	snprintf(t->proxy_label, sizeof(t->proxy_label), "%s", a->proxy_label);
+	curl_url_cleanup(url);
+	return EGRESS_OK;
+fail:
+	curl_easy_cleanup(h);
+	curl_url_cleanup(url);
+	return e;
+}
+
+enum egress_err tunnel_open(const struct egress_config *cfg, struct tunnel *t)
+{
+	struct curl_slist *hdrs = NULL;
+	struct attempt a;
+	enum egress_err e = EGRESS_EIO;
+	size_t tries = cfg->proxies.n ? cfg->proxies.n : 1;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	endpoint_str(&cfg->target, t->target_label, sizeof(t->target_label));
+	for (size_t i = 0; i < cfg->nheaders; i++) {
+		struct curl_slist *n = curl_slist_append(hdrs, cfg->headers[i]);
+		if (!n) {
+			curl_slist_free_all(hdrs);
+			msg_err("out of memory");
+			return EGRESS_EIO;
+		}
+		hdrs = n;
+	}
+
+	for (size_t i = 0; i < tries; i++) {
+		memset(&a, 0, sizeof(a));
+		a.cfg = cfg;
+		a.target_label = t->target_label;
+		a.proxy = cfg->proxies.n ? &cfg->proxies.v[i] : NULL;
+		if (a.proxy)
+			endpoint_str(&a.proxy->addr, a.proxy_label, sizeof(a.proxy_label));
+		e = try_one(&a, hdrs, t);
+		if (e == EGRESS_OK)
+			break;
+		if (i + 1 < tries)
+			msg_verbose("proxy %s failed: %s; trying the next one", a.proxy_label, a.why);
+		else
+			msg_err("%s", a.why);
+	}
+	curl_slist_free_all(hdrs);
+	return e;
+}
+
+void tunnel_close(struct tunnel *t)
+{
+	if (t->handle)
+		curl_easy_cleanup(t->handle);
+	t->handle = NULL;
+	t->fd = -1;
+}

@@ -1,0 +1,66 @@
+/* The byte pump between a local pair of fds (stdin, stdout) and a tunnel socket.
+ * Knows nothing of HTTP or libcurl. One struct relay per tunnel, driven by poll():
+ * relay_run() drives one; a caller with many tunnels drives them with relay_pollfds,
+ * relay_timeout and relay_step. */
+#ifndef EGRESS_RELAY_H
+#define EGRESS_RELAY_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum relay_slot { SLOT_IN, SLOT_NET_OUT, SLOT_NET_IN, SLOT_OUT, SLOT_COUNT };
+
+enum relay_end {
+	RELAY_RUNNING,
+	RELAY_CLOSED,      /* the far side closed and everything it sent is on stdout */
+	RELAY_READER_GONE, /* stdout's reader went away */
+	RELAY_IDLE,        /* idle_timeout_ms without a byte either way */
+	RELAY_EOF_TIMEOUT, /* eof_timeout_ms after stdin EOF, far side still open */
+	RELAY_NET_ERROR,   /* read or write on the tunnel failed: err, op */
+	RELAY_LOCAL_ERROR, /* read of stdin or write of stdout failed: err, op */
+};
+
+struct relay_opts {
+	int in_fd, out_fd, net_fd;
+	bool forward_eof;     /* turn stdin EOF into shutdown(net, SHUT_WR) */
+	long idle_timeout_ms; /* 0: none */
+	long eof_timeout_ms;  /* 0: none */
+};
+
+struct relay_buf {
+	char *data;
+	size_t head, tail; /* bytes [head, tail) are waiting for the sink */
+	bool eof;          /* the source said EOF */
+	bool done;         /* EOF has been passed on (or deliberately not) */
+};
+
+struct relay {
+	struct relay_opts o;
+	struct relay_buf up, down; /* up: stdin -> net; down: net -> stdout */
+	int saved_in_flags, saved_out_flags;
+	long last_active_ms, eof_at_ms;
+	enum relay_end end;
+	bool far_closed;   /* the net side sent EOF */
+	int err;           /* errno for the *_ERROR ends */
+	const char *op;    /* "read" or "write", for the *_ERROR ends */
+};
+
+/* Allocates buffers and puts the fds in non-blocking mode (terminals excepted);
+ * relay_free restores the modes. Returns -1 with errno on failure. */
+int relay_init(struct relay *r, const struct relay_opts *o);
+void relay_free(struct relay *r);
+
+/* Fills the SLOT_COUNT pollfds for the relay's next wait (unused slots get fd -1). */
+void relay_pollfds(const struct relay *r, struct pollfd pfd[SLOT_COUNT]);
+/* Milliseconds until the relay's next deadline, or -1 for none. */
+int relay_timeout(const struct relay *r, long now_ms);
+/* Acts on poll's answer; returns the relay's state, RELAY_RUNNING until it ends. */
+enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], long now_ms);
+
+/* Runs one relay to its end. */
+enum relay_end relay_run(struct relay *r);
+
+long relay_now_ms(void);
+
+#endif
