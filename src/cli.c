@@ -42,28 +42,34 @@ struct option_def {
 
 static const struct option_def options[] = {
 	{ "proxy", 'x', "URL[,URL...]", OPT_PROXY,
-	  "proxy [http://][USER[:PASS]@]HOST[:PORT] (port 8080); a list is tried in order;\n"
-	  "\"\" means none, ignoring the environment" },
+	  "[http://][USER[:PASS]@]HOST[:PORT] (port 8080);\n"
+	  "a list is tried in order; \"\" means no proxy,\n"
+	  "whatever the environment says" },
 	{ "noproxy", 0, "LIST", OPT_NOPROXY,
-	  "hosts to reach directly (no_proxy rules: names, domains, IPs, CIDR, *)" },
+	  "hosts reached directly: names, domains, IPs,\n"
+	  "CIDR blocks, or * (the rules of no_proxy)" },
 	{ "proxy-header", 'H', "\"NAME: VALUE\"", OPT_PROXY_HEADER,
 	  "add a header to the CONNECT request (repeatable)" },
 	{ "user-agent", 'A', "STRING", OPT_USER_AGENT, "User-Agent of the CONNECT request" },
 	{ "connect-timeout", 0, "SECS", OPT_CONNECT_TIMEOUT,
-	  "bound on reaching the proxy and its CONNECT reply (default 30)" },
+	  "bound on reaching the proxy and its CONNECT\n"
+	  "reply (default 30)" },
 	{ "idle-timeout", 0, "SECS", OPT_IDLE_TIMEOUT,
-	  "close the tunnel after SECS without a byte either way (exit 6)" },
+	  "close the tunnel after SECS without a byte\n"
+	  "either way (exit 6)" },
 	{ "keepalive", 0, "SECS", OPT_KEEPALIVE, "send TCP keepalive probes after SECS idle" },
 	{ "half-close", 0, NULL, OPT_HALF_CLOSE,
-	  "forward stdin EOF through the proxy too (many proxies then drop the tunnel)" },
+	  "forward stdin EOF through the proxy too (squid\n"
+	  "and tinyproxy then drop the whole tunnel)" },
 	{ "eof-timeout", 0, "SECS", OPT_EOF_TIMEOUT,
-	  "exit SECS after stdin EOF if the far side has not closed" },
+	  "exit SECS after stdin EOF if the far side has\n"
+	  "not closed by then" },
 	{ "ipv4", '4', NULL, OPT_IPV4, "resolve names to IPv4 addresses only" },
 	{ "ipv6", '6', NULL, OPT_IPV6, "resolve names to IPv6 addresses only" },
 	{ "verbose", 'v', NULL, OPT_VERBOSE, "show the proxy conversation on stderr" },
 	{ "quiet", 'q', NULL, OPT_QUIET, "no warnings (errors are still shown)" },
 	{ "help", 'h', NULL, OPT_HELP, "show this help and exit" },
-	{ "version", 'V', NULL, OPT_VERSION, "show versions of egress and libcurl and exit" },
+	{ "version", 'V', NULL, OPT_VERSION, "show the versions of egress and libcurl, exit" },
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -83,10 +89,15 @@ static void print_help(FILE *f)
 			: snprintf(left, sizeof(left), "      --%s", o->name);
 		if (o->metavar)
 			snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
-		fprintf(f, "%s\n", left);
+		/* The help text starts in column 31, on a line of its own if the left part is
+		 * too long, and its continuation lines are indented to match. */
+		bool own_line = strlen(left) > 29;
+		if (own_line)
+			fprintf(f, "%s\n", left);
 		for (const char *h = o->help; *h;) {
 			size_t len = strcspn(h, "\n");
-			fprintf(f, "        %.*s\n", (int)len, h);
+			fprintf(f, "%-30s %.*s\n", own_line ? "" : left, (int)len, h);
+			own_line = true;
 			h += len + (h[len] == '\n');
 		}
 	}
