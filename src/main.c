@@ -54,8 +54,10 @@ static enum egress_err report(const struct egress_config *cfg, const struct rela
 	case RELAY_EOF_TIMEOUT:
 		return EGRESS_OK;
 	case RELAY_READER_GONE:
-		/* Quietly: the reader leaving is how `| head` ends a stream. */
-		return r->far_closed ? EGRESS_OK : EGRESS_EIO;
+		/* Quietly: the reader leaving is how `| head` ends a stream. When stdin had
+		 * ended too, the local side is simply done: git closes both pipes after the
+		 * pack while git daemon, never told of the EOF, still holds the tunnel. */
+		return r->far_closed || r->up.eof ? EGRESS_OK : EGRESS_EIO;
 	case RELAY_IDLE:
 		msg_err("tunnel to %s%s%s idle for %g s; closing", t->target_label, sep, via(t),
 			(double)cfg->idle_timeout_ms / 1000.0);

@@ -54,7 +54,7 @@ bool parse_port(const char *s, uint16_t *port, char *err, size_t errsz)
 
 static bool is_host_byte(unsigned char c)
 {
-	return isalnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
+	return isalnum(c) || c == '-' || c == '.' || c == '_';
 }
 
 bool check_host(const char *host, char *err, size_t errsz)
@@ -79,6 +79,10 @@ bool check_host(const char *host, char *err, size_t errsz)
 			continue;
 		if (c == ' ')
 			return fail(err, errsz, "invalid host \"%s\": space not allowed", q);
+		/* libcurl's URL parser refuses raw UTF-8 hosts; the ASCII form always works. */
+		if (c >= 0x80)
+			return fail(err, errsz, "invalid host \"%s\": not ASCII (write an "
+				    "international name in its xn-- form)", q);
 		if (c < 0x20 || c == 0x7f)
 			return fail(err, errsz, "invalid host \"%s\": control byte 0x%02X not allowed",
 				    q, c);
