@@ -1,0 +1,61 @@
+# bash completion for egress(1)                               -*- shell-script -*-
+# Installed as .../bash-completion/completions/egress; can also be sourced directly.
+# Works with or without the bash-completion package (which adds known_hosts names).
+
+_egress() {
+	local cur=${COMP_WORDS[COMP_CWORD]}
+	local opts_arg='-x --proxy --noproxy -H --proxy-header -A --user-agent
+		--connect-timeout --idle-timeout --keepalive --eof-timeout'
+	local opts_flag='--half-close -4 --ipv4 -6 --ipv6 -v --verbose -q --quiet
+		-h --help -V --version'
+	COMPREPLY=()
+
+	# Look at the line split on blanks only: bash splits COMP_WORDS at ":" and "=",
+	# which would cut proxy URLs and HOST:PORT into pieces.
+	local line=${COMP_LINE:0:COMP_POINT} w
+	read -ra w <<<"$line"
+	[[ -z $line || $line == *[[:blank:]] ]] && w+=("")
+	local last=$((${#w[@]} - 1))
+	local word=${w[last]} prev=""
+	((last > 0)) && prev=${w[last - 1]}
+
+	case $prev in
+	-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
+		--connect-timeout | --idle-timeout | --keepalive | --eof-timeout)
+		return # URLs, lists, headers, seconds: free text
+		;;
+	esac
+
+	# Count the HOST/PORT arguments before the word being completed.
+	local i n=0 dashdash=0
+	for ((i = 1; i < last; i++)); do
+		if ((dashdash)); then
+			((n++))
+			continue
+		fi
+		case ${w[i]} in
+		--) dashdash=1 ;;
+		-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
+			--connect-timeout | --idle-timeout | --keepalive | --eof-timeout)
+			((i++))
+			;;
+		-*) ;;
+		*) ((n++)) ;;
+		esac
+	done
+
+	if ((!dashdash)) && [[ $word == -* ]]; then
+		[[ $word == *=* ]] && return
+		mapfile -t COMPREPLY < <(compgen -W "$opts_arg $opts_flag" -- "$cur")
+		return
+	fi
+	((n == 0)) || return # PORT: nothing to offer
+
+	if declare -F _known_hosts_real >/dev/null 2>&1; then
+		_known_hosts_real -- "$cur"
+	else
+		mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
+	fi
+} && complete -F _egress egress
+
+# ex: filetype=sh
