@@ -1,0 +1,305 @@
+#!/usr/bin/env bats
+# Command line: --help, --version, and every usage error (exit 2) refused before
+# any network traffic.  The fake proxy answers 403 to whatever reaches it, and
+# its log proves whether egress connected at all.
+
+load helpers/common
+
+setup_file() {
+	start_fakeproxy P status 403 Forbidden
+	export PROXY=http://127.0.0.1:$P_PORT
+}
+
+setup() {
+	: >"$P_LOG"
+}
+
+# usage_error ARGS...: run egress, expect exit 2, a first line starting
+# "egress: ", the "Try 'egress --help'." hint last, nothing on stdout and no
+# connection to the fake proxy.
+usage_error() {
+	run -2 --separate-stderr egress "$@"
+	assert_output ''
+	[[ ${stderr_lines[0]} == "egress: "* ]] || fail "first stderr line: ${stderr_lines[0]}"
+	assert_equal "${stderr_lines[-1]}" "Try 'egress --help'."
+	assert_no_connection "$P_LOG"
+}
+
+# bad_host HOST [REASON]: HOST (two-argument form) is refused as a target host.
+bad_host() {
+	usage_error -x "$PROXY" "$1" 22
+	assert_stderr --regexp '^egress: invalid (target )?host'
+	[[ -z ${2:-} ]] || assert_stderr --partial "$2"
+}
+
+@test "--help prints usage on stdout and exits 0" {
+	run -0 --separate-stderr egress --help
+	refute_stderr
+	assert_line --index 0 --regexp '^Usage: egress '
+	local opt
+	for opt in --proxy --noproxy --proxy-header --user-agent --connect-timeout \
+		--idle-timeout --keepalive --half-close --eof-timeout --ipv4 --ipv6 \
+		--verbose --quiet --help --version; do
+		assert_output --partial -- "$opt"
+	done
+	for opt in -x -H -A -4 -6 -v -q -h -V; do
+		assert_output --regexp "(^|[[:space:]])$opt,"
+	done
+}
+
+@test "-h is --help" {
+	run -0 --separate-stderr egress --help
+	local long=$output
+	run -0 --separate-stderr egress -h
+	assert_output "$long"
+}
+
+@test "--version names egress and libcurl on stdout and exits 0" {
+	run -0 --separate-stderr egress --version
+	refute_stderr
+	assert_output --regexp '(^|[[:space:]])egress [0-9]'
+	assert_output --partial 'libcurl/'
+}
+
+@test "-V is --version" {
+	run -0 --separate-stderr egress -V
+	assert_output --partial 'libcurl/'
+}
+
+@test "--help and --version make no connection" {
+	run -0 egress --help -x "$PROXY" 127.0.0.1 22
+	run -0 egress --version -x "$PROXY" 127.0.0.1 22
+	assert_no_connection "$P_LOG"
+}
+
+@test "host with CR is refused" {
+	bad_host $'ex\rample.com'
+}
+
+@test "host with LF is refused" {
+	bad_host $'ex\nample.com'
+}
+
+@test "host with a space is refused" {
+	bad_host 'a b' 'space not allowed'
+}
+
+@test "host with a control byte 0x01 is refused" {
+	bad_host $'ex\x01ample.com'
+}
+
+@test "host with DEL 0x7f is refused" {
+	bad_host $'ex\x7fample.com'
+}
+
+@test "host with a byte >= 0x80 is refused" {
+	bad_host $'ex\xc3\xa9ample.com'
+}
+
+@test "host with a slash is refused" {
+	bad_host 'example.com/x'
+}
+
+@test "host with an @ is refused" {
+	bad_host 'user@example.com'
+}
+
+@test "empty host is refused" {
+	bad_host ''
+}
+
+@test "host of 256 bytes is refused" {
+	bad_host "$(printf 'a%.0s' {1..256})"
+}
+
+@test "host of 255 bytes is accepted (reaches the proxy)" {
+	local host
+	host=$(printf 'a%.0s' {1..63}).$(printf 'b%.0s' {1..63}).$(printf 'c%.0s' {1..63}).$(printf 'd%.0s' {1..63})
+	assert_equal "${#host}" 255
+	run -5 --separate-stderr egress -x "$PROXY" "$host" 22
+	assert_connections "$P_LOG" 1
+	grep -qF "> CONNECT $host:22 HTTP/1.1" "$P_LOG"
+}
+
+@test "malformed bare IPv6 host is refused" {
+	bad_host '1::2::3'
+}
+
+@test "unterminated [IPv6]:PORT is refused" {
+	usage_error -x "$PROXY" '[::1:22'
+}
+
+@test "port 0 is refused" {
+	usage_error -x "$PROXY" 127.0.0.1 0
+	assert_stderr --partial 'invalid port "0"'
+}
+
+@test "port 65536 is refused" {
+	usage_error -x "$PROXY" 127.0.0.1 65536
+	assert_stderr --partial 'invalid port "65536"'
+}
+
+@test "port 65535 is accepted (reaches the proxy)" {
+	run -5 --separate-stderr egress -x "$PROXY" 127.0.0.1 65535
+	assert_connections "$P_LOG" 1
+}
+
+@test "port abc is refused" {
+	usage_error -x "$PROXY" 127.0.0.1 abc
+	assert_stderr --partial 'invalid port "abc"'
+}
+
+@test "port -1 is refused" {
+	usage_error -x "$PROXY" -- 127.0.0.1 -1
+	assert_stderr --partial 'invalid port "-1"'
+}
+
+@test "port 22x is refused" {
+	usage_error -x "$PROXY" 127.0.0.1 22x
+	assert_stderr --partial 'invalid port "22x"'
+}
+
+@test "empty port is refused" {
+	usage_error -x "$PROXY" 127.0.0.1 ''
+	assert_stderr --partial 'invalid port'
+}
+
+@test "HOST:PORT with port 70000 is refused" {
+	usage_error -x "$PROXY" 127.0.0.1:70000
+	assert_stderr --partial 'invalid port "70000" (must be 1..65535)'
+}
+
+@test "HOST: with an empty port is refused" {
+	usage_error -x "$PROXY" 127.0.0.1:
+}
+
+@test "HOST alone without a port is refused" {
+	usage_error -x "$PROXY" 127.0.0.1
+}
+
+@test "-H with CR/LF is refused" {
+	usage_error -x "$PROXY" -H $'X-A: b\r\nX-Injected: c' 127.0.0.1 22
+	assert_stderr --regexp '^egress: invalid header .*CR/LF not allowed'
+}
+
+@test "-H with a bare LF is refused" {
+	usage_error -x "$PROXY" -H $'X-A: b\nX-Injected: c' 127.0.0.1 22
+	assert_stderr --partial 'CR/LF'
+}
+
+@test "-H with a bare CR is refused" {
+	usage_error -x "$PROXY" --proxy-header $'X-A: b\rc' 127.0.0.1 22
+	assert_stderr --partial 'CR/LF'
+}
+
+@test "-H without a 'Name:' is refused" {
+	usage_error -x "$PROXY" -H 'NoColonHere' 127.0.0.1 22
+	assert_stderr --partial 'invalid header'
+}
+
+@test "-A with CR/LF is refused" {
+	usage_error -x "$PROXY" -A $'agent\r\nX-Injected: c' 127.0.0.1 22
+	assert_stderr --partial 'CR/LF'
+}
+
+@test "--user-agent with a bare LF is refused" {
+	usage_error -x "$PROXY" --user-agent $'agent\nX-Injected: c' 127.0.0.1 22
+	assert_stderr --partial 'CR/LF'
+}
+
+@test "proxy URL with an unknown scheme is refused" {
+	usage_error -x "ftp://127.0.0.1:$P_PORT" 127.0.0.1 22
+	assert_stderr --partial "invalid proxy URL \"ftp://127.0.0.1:$P_PORT\": unsupported scheme \"ftp\""
+}
+
+@test "proxy URL with port 0 is refused" {
+	usage_error -x "http://127.0.0.1:0" 127.0.0.1 22
+	assert_stderr --partial 'invalid proxy URL'
+}
+
+@test "proxy URL with port 65536 is refused" {
+	usage_error -x "http://127.0.0.1:65536" 127.0.0.1 22
+	assert_stderr --partial 'invalid proxy URL'
+}
+
+@test "proxy URL with a non-numeric port is refused" {
+	usage_error -x "http://127.0.0.1:${P_PORT}x" 127.0.0.1 22
+	assert_stderr --partial 'invalid proxy URL'
+}
+
+@test "proxy URL with an empty host is refused" {
+	usage_error -x "http://:$P_PORT" 127.0.0.1 22
+	assert_stderr --partial 'invalid proxy URL'
+}
+
+@test "proxy URL with a path is refused" {
+	usage_error -x "http://127.0.0.1:$P_PORT/some/path" 127.0.0.1 22
+	assert_stderr --partial 'invalid proxy URL'
+}
+
+@test "a bad URL anywhere in a proxy list is refused" {
+	usage_error -x "$PROXY,gopher://127.0.0.1:$P_PORT" 127.0.0.1 22
+	assert_stderr --partial 'invalid proxy URL'
+}
+
+@test "proxy URL with a trailing slash is accepted" {
+	run -5 --separate-stderr egress -x "$PROXY/" 127.0.0.1 22
+	assert_connections "$P_LOG" 1
+}
+
+@test "proxy without a scheme is accepted" {
+	run -5 --separate-stderr egress -x "127.0.0.1:$P_PORT" 127.0.0.1 22
+	assert_connections "$P_LOG" 1
+}
+
+@test "unknown long option is refused" {
+	usage_error -x "$PROXY" --bogus 127.0.0.1 22
+}
+
+@test "unknown short option is refused" {
+	usage_error -x "$PROXY" -Z 127.0.0.1 22
+}
+
+@test "option missing its argument is refused" {
+	usage_error 127.0.0.1 22 -x
+}
+
+@test "no arguments is refused" {
+	usage_error
+}
+
+@test "extra argument is refused" {
+	usage_error -x "$PROXY" 127.0.0.1 22 extra
+}
+
+@test "HOST:PORT plus an extra argument is refused" {
+	usage_error -x "$PROXY" 127.0.0.1:22 extra
+}
+
+@test "-q with -v is refused" {
+	usage_error -x "$PROXY" -q -v 127.0.0.1 22
+}
+
+@test "--connect-timeout abc is refused" {
+	usage_error -x "$PROXY" --connect-timeout abc 127.0.0.1 22
+}
+
+@test "--idle-timeout -1 is refused" {
+	usage_error -x "$PROXY" --idle-timeout=-1 127.0.0.1 22
+}
+
+@test "--eof-timeout with trailing junk is refused" {
+	usage_error -x "$PROXY" --eof-timeout 1s 127.0.0.1 22
+}
+
+@test "decimal SECS are accepted" {
+	run -5 --separate-stderr egress -x "$PROXY" --connect-timeout 0.5 --idle-timeout 2.5 \
+		--eof-timeout 0.25 127.0.0.1 22
+	assert_connections "$P_LOG" 1
+}
+
+@test "-q keeps errors on stderr" {
+	run -5 --separate-stderr egress -q -x "$PROXY" 127.0.0.1 22
+	assert_output ''
+	assert_stderr --partial 'refused CONNECT 127.0.0.1:22: 403'
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# Real clients end to end: OpenSSH with egress as ProxyCommand, git clone over
+# git:// with egress as GIT_PROXY_COMMAND, through tinyproxy and squid.
+
+load helpers/common
+
+setup_file() {
+	start_tinyproxy
+	start_squid
+	start_sshd
+	start_git_daemon
+	export TINY=http://127.0.0.1:$TINYPROXY_PORT SQUID=http://127.0.0.1:$SQUID_PORT
+}
+
+# proxy_command [EGRESS-OPTIONS]: an ssh ProxyCommand running egress.
+proxy_command() {
+	local arg
+	printf '%q' "$EGRESS"
+	for arg in "$@"; do
+		printf ' %q' "$arg"
+	done
+	printf ' %%h %%p'
+}
+
+# git_wrapper NAME PROXY-URL [EGRESS-OPTIONS]: write a GIT_PROXY_COMMAND script
+# that runs egress with EGRESS_PROXY=PROXY-URL; print its path.
+git_wrapper() {
+	local file=$BATS_TEST_TMPDIR/$1 proxy=$2 arg
+	shift 2
+	{
+		echo '#!/bin/sh'
+		printf 'EGRESS_PROXY=%q exec %q' "$proxy" "$EGRESS"
+		for arg in "$@"; do
+			printf ' %q' "$arg"
+		done
+		echo ' "$1" "$2"'
+	} >"$file"
+	chmod +x "$file"
+	printf '%s' "$file"
+}
+
+# clone REPO WRAPPER: git clone git://…/REPO.git into $BATS_TEST_TMPDIR/clone.
+clone() {
+	echo "# GIT_PROXY_COMMAND: $(tail -n 1 "$2")"
+	run --separate-stderr env GIT_PROXY_COMMAND="$2" timeout 60 \
+		git clone -q "git://127.0.0.1:$GIT_PORT/$1.git" "$BATS_TEST_TMPDIR/clone"
+	echo "# git's stderr: $stderr"
+}
+
+# assert_clone_of REPO: the clone has exactly the files of the test repository.
+assert_clone_of() {
+	local f
+	for f in "$GIT_BASE/$1.work"/*; do
+		cmp "$f" "$BATS_TEST_TMPDIR/clone/${f##*/}"
+	done
+}
+
+@test "ssh through tinyproxy with egress as ProxyCommand runs a command" {
+	run -0 --separate-stderr ssh_via "$(proxy_command -x "$TINY")" echo hello from sshd
+	assert_output 'hello from sshd'
+}
+
+@test "ssh through squid with egress as ProxyCommand runs a command" {
+	run -0 --separate-stderr ssh_via "$(proxy_command -x "$SQUID")" echo hello from sshd
+	assert_output 'hello from sshd'
+}
+
+@test "ssh through tinyproxy: the remote command's exit status comes back" {
+	run -3 --separate-stderr ssh_via "$(proxy_command -x "$TINY")" 'exit 3'
+}
+
+@test "ssh through tinyproxy: 4 MiB up arrive intact" {
+	local data
+	data=$(random_file ssh.bin 4194304)
+	run -0 --separate-stderr ssh_via "$(proxy_command -x "$TINY")" sha256sum <"$data"
+	assert_output "$(sha "$data")  -"
+}
+
+@test "ssh through tinyproxy: 4 MiB down arrive intact" {
+	local data out=$BATS_TEST_TMPDIR/out
+	data=$(random_file ssh.bin 4194304)
+	ssh_via "$(proxy_command -x "$TINY")" cat "$data" </dev/null >"$out"
+	cmp "$out" "$data"
+}
+
+@test "ssh with egress -v: diagnostics stay on stderr, the session works" {
+	run -0 --separate-stderr ssh_via "$(proxy_command -v -x "$TINY")" echo quiet stdout
+	assert_output 'quiet stdout'
+}
+
+@test "ssh through a denied squid port fails and egress says why" {
+	local pc
+	pc="$(printf '%q' "$EGRESS") -x $SQUID 127.0.0.1 $SQUID_DENIED_PORT"
+	run --separate-stderr ssh_via "$pc" true
+	assert_failure 255
+	assert_stderr --partial "refused CONNECT 127.0.0.1:$SQUID_DENIED_PORT: 403"
+}
+
+@test "git clone of a small repository through tinyproxy" {
+	clone small "$(git_wrapper gp "$TINY")"
+	assert_success
+	assert_clone_of small
+}
+
+@test "git clone of a few MiB through tinyproxy" {
+	clone big "$(git_wrapper gp "$TINY")"
+	assert_success
+	assert_clone_of big
+}
+
+@test "git clone of a few MiB through squid" {
+	clone big "$(git_wrapper gp "$SQUID")"
+	assert_success
+	assert_clone_of big
+}
+
+@test "git clone through tinyproxy FAILS with --half-close (why stdin EOF is not forwarded by default)" {
+	clone big "$(git_wrapper gp "$TINY" --half-close)"
+	assert_failure 128
+	assert_stderr --regexp 'unexpected disconnect|early EOF|remote end hung up'
+	[[ ! -e $BATS_TEST_TMPDIR/clone/README ]]
+}

@@ -1,0 +1,374 @@
+#!/usr/bin/env python3
+"""A scriptable fake HTTP CONNECT proxy for egress's tests (Python 3 stdlib only).
+
+usage: fakeproxy.py --port-file F --log F [options] MODE [ARGS...]
+
+Listens on 127.0.0.1 (or --bind ADDR), port --port (0 = any free port), writes the
+port to the port file once the socket listens, and serves every connection in its
+own thread.  For each accepted connection the log gets a line "accept HOST:PORT",
+then, once the request head is read, one "> LINE" per request line and header.
+
+Modes:
+  relay              a correct CONNECT proxy: "200 Connection established", then a
+                     tunnel to the requested host:port (502 if that fails).  A client
+                     EOF tears the whole tunnel down, as squid and tinyproxy do, unless
+                     --half-close is given: then it becomes shutdown(SHUT_WR) on the
+                     target and the other direction keeps flowing.  A reset from the
+                     target is passed on to the client as a reset.
+  http10             like relay, but the reply is "HTTP/1.0 200 OK".
+  split              like relay, but the reply head comes in small writes with delays.
+  coalesce           the 200 reply and the banner (--banner / --banner-file) in ONE
+                     send(); then a tunnel to the target if it can be reached, else
+                     the proxy half-closes and waits for the client to go away.
+  status CODE REASON reply CODE REASON (407 adds Proxy-Authenticate), then close.
+  garbage [TEXT]     reply with non-HTTP bytes, then close.
+  close              read the request, close without a reply.
+  silent             read the request, never answer, keep the connection open.
+  flood [BYTES [LEN]] "HTTP/1.1 200 OK" then BYTES (default 1 MiB) of header lines of
+                     about LEN bytes (default 100), never ending the head; stays open.
+  noaccept           listen, never accept; the accept queue is filled first so
+                     further connection attempts hang (SYN dropped).
+
+TEXT arguments understand backslash escapes (\\r, \\n, \\x00...).
+The process exits on its own after --lifetime seconds or when its parent dies.
+"""
+
+import argparse
+import os
+import select
+import socket
+import sys
+import threading
+import time
+
+LOG_LOCK = threading.Lock()
+MAX_HEAD = 64 * 1024
+
+
+def unescape(text):
+    return text.encode("utf-8").decode("unicode_escape").encode("latin-1")
+
+
+def log(path, lines):
+    with LOG_LOCK:
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as f:
+            for line in lines:
+                f.write(line + "\n")
+
+
+def write_port_file(path, port):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.replace(tmp, path)
+
+
+def read_head(conn):
+    """Read the request head; return (head_lines, bytes_after_head) or None on EOF."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        if len(buf) > MAX_HEAD:
+            return None
+        try:
+            chunk = conn.recv(4096)
+        except OSError:
+            return None
+        if not chunk:
+            return None
+        buf += chunk
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    return lines, rest
+
+
+def parse_target(request_line):
+    """'CONNECT host:port HTTP/1.1' -> (host, port) or None."""
+    parts = request_line.split(" ")
+    if len(parts) != 3 or parts[0] != "CONNECT":
+        return None
+    authority = parts[1]
+    if authority.startswith("["):
+        end = authority.find("]")
+        if end < 0 or authority[end + 1:end + 2] != ":":
+            return None
+        host, port = authority[1:end], authority[end + 2:]
+    else:
+        host, _, port = authority.rpartition(":")
+    try:
+        return host, int(port)
+    except ValueError:
+        return None
+
+
+def drain_and_close(conn, timeout=10.0):
+    """Half-close our side, read until the peer goes away (bounded), then close."""
+    try:
+        conn.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    conn.settimeout(timeout)
+    try:
+        while conn.recv(65536):
+            pass
+    except OSError:
+        pass
+    conn.close()
+
+
+def hold_open(conn, lifetime):
+    """Never answer; return when the client closes."""
+    conn.settimeout(lifetime)
+    try:
+        while conn.recv(65536):
+            pass
+    except OSError:
+        pass
+    conn.close()
+
+
+def reset(conn):
+    try:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    except OSError:
+        pass
+    conn.close()
+
+
+def tunnel(client, target, half_close):
+    """Relay both ways until done; close both sockets.
+
+    Each direction has its own thread, polling with a short timeout so that a
+    teardown never waits on a thread blocked in recv() (a socket that another
+    thread is reading cannot really be closed, so no RST could be sent)."""
+    stop = threading.Event()
+    state = {"reset": False}
+
+    def pump(src, dst, from_target):
+        try:
+            while not stop.is_set():
+                ready, _, _ = select.select([src], [], [], 0.1)
+                if not ready:
+                    continue
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except ConnectionResetError:
+            if from_target:
+                state["reset"] = True
+        except OSError:
+            pass
+        if half_close and not state["reset"]:
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+        else:
+            stop.set()
+
+    a = threading.Thread(target=pump, args=(client, target, False), daemon=True)
+    b = threading.Thread(target=pump, args=(target, client, True), daemon=True)
+    a.start()
+    b.start()
+    if half_close:
+        while a.is_alive() or b.is_alive():
+            if stop.wait(0.1):
+                break
+    else:
+        stop.wait()
+    stop.set()
+    a.join(5)
+    b.join(5)
+    if state["reset"]:
+        reset(client)
+        target.close()
+        return
+    for s in (client, target):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
+
+
+def extra_headers(opts):
+    return "".join(h + "\r\n" for h in opts.header).encode("latin-1")
+
+
+def banner_bytes(opts):
+    if opts.banner_file:
+        with open(opts.banner_file, "rb") as f:
+            return f.read()
+    if opts.banner is not None:
+        return unescape(opts.banner)
+    return b""
+
+
+def connect_target(lines):
+    addr = parse_target(lines[0]) if lines else None
+    if addr is None:
+        return None
+    try:
+        s = socket.create_connection(addr, timeout=5)
+    except OSError:
+        return None
+    s.settimeout(None)
+    return s
+
+
+def handle(conn, peer, opts):
+    log(opts.log, ["accept %s:%d" % (peer[0], peer[1])])
+    got = read_head(conn)
+    if got is None:
+        log(opts.log, ["eof-before-head"])
+        conn.close()
+        return
+    lines, rest = got
+    log(opts.log, ["> " + line for line in lines])
+    mode, args = opts.mode, opts.args
+
+    if mode == "close":
+        conn.close()
+        return
+    if mode == "silent":
+        hold_open(conn, opts.lifetime)
+        return
+    if mode == "status":
+        code = args[0] if args else "403"
+        reason = " ".join(args[1:]) if len(args) > 1 else "Forbidden"
+        body = b"fakeproxy says no\n"
+        head = "HTTP/1.1 %s %s\r\n" % (code, reason)
+        if code == "407":
+            head += 'Proxy-Authenticate: Basic realm="fakeproxy"\r\n'
+        head = head.encode("latin-1") + extra_headers(opts)
+        head += b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body)
+        try:
+            conn.sendall(head + body)
+        except OSError:
+            pass
+        drain_and_close(conn)
+        return
+    if mode == "garbage":
+        data = unescape(args[0]) if args else b"\x00\x01\x02 this is not HTTP \xff\xfe\r\n\r\n"
+        try:
+            conn.sendall(data)
+        except OSError:
+            pass
+        drain_and_close(conn)
+        return
+    if mode == "flood":
+        total = int(args[0]) if args else 1024 * 1024
+        linelen = int(args[1]) if len(args) > 1 else 100
+        try:
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            sent, i = 0, 0
+            while sent < total:
+                line = b"X-Flood-%07d: " % i
+                line += b"a" * max(1, linelen - len(line) - 2) + b"\r\n"
+                conn.sendall(line)
+                sent += len(line)
+                i += 1
+        except OSError:
+            conn.close()
+            return
+        hold_open(conn, opts.lifetime)
+        return
+
+    # The modes below open a tunnel.
+    target = connect_target(lines)
+    if mode == "coalesce":
+        reply = b"HTTP/1.1 200 Connection established\r\n" + extra_headers(opts) + b"\r\n"
+        try:
+            conn.sendall(reply + banner_bytes(opts))
+        except OSError:
+            conn.close()
+            return
+        if target is None:
+            drain_and_close(conn)
+            return
+    elif target is None:
+        try:
+            conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+        except OSError:
+            pass
+        drain_and_close(conn)
+        return
+    elif mode == "relay":
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n" + extra_headers(opts)
+                     + b"\r\n" + banner_bytes(opts))
+    elif mode == "http10":
+        conn.sendall(b"HTTP/1.0 200 OK\r\n" + extra_headers(opts) + b"\r\n" + banner_bytes(opts))
+    elif mode == "split":
+        pieces = [b"HTTP/1.1 2", b"00 Connection est", b"ablished\r", b"\nX-Split: 1\r\n",
+                  b"Proxy-agent: fake", b"proxy\r\n", b"\r", b"\n"]
+        for piece in pieces:
+            conn.sendall(piece)
+            time.sleep(0.05)
+        if banner_bytes(opts):
+            conn.sendall(banner_bytes(opts))
+    if rest:
+        target.sendall(rest)
+    tunnel(conn, target, opts.half_close)
+
+
+def watchdog(deadline, ppid):
+    while True:
+        if time.monotonic() > deadline or os.getppid() != ppid:
+            os._exit(0)
+        time.sleep(0.2)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--log", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--bind", default="127.0.0.1")
+    p.add_argument("--banner")
+    p.add_argument("--banner-file")
+    p.add_argument("--header", action="append", default=[],
+                   help="extra reply header line (repeatable)")
+    p.add_argument("--half-close", action="store_true")
+    p.add_argument("--lifetime", type=float, default=900.0)
+    p.add_argument("mode", choices=["relay", "http10", "split", "coalesce", "status",
+                                    "garbage", "close", "silent", "flood", "noaccept"])
+    p.add_argument("args", nargs="*")
+    opts = p.parse_args()
+
+    threading.Thread(target=watchdog, args=(time.monotonic() + opts.lifetime, os.getppid()),
+                     daemon=True).start()
+    family = socket.AF_INET6 if ":" in opts.bind else socket.AF_INET
+    srv = socket.socket(family, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((opts.bind, opts.port))
+    port = srv.getsockname()[1]
+    open(opts.log, "a").close()
+
+    if opts.mode == "noaccept":
+        srv.listen(0)
+        fillers = []
+        for _ in range(3):
+            s = socket.socket(family, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect((opts.bind, port))
+            except BlockingIOError:
+                pass
+            fillers.append(s)
+        time.sleep(0.2)
+        write_port_file(opts.port_file, port)
+        while True:
+            time.sleep(3600)
+
+    srv.listen(128)
+    write_port_file(opts.port_file, port)
+    while True:
+        conn, peer = srv.accept()
+        threading.Thread(target=handle, args=(conn, peer, opts), daemon=True).start()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(0)

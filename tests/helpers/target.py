@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Target servers for egress's tests (Python 3 stdlib only).
+
+usage: target.py --port-file F [--log F] [--bind ADDR] [--port N] MODE [ARGS...]
+
+Listens on 127.0.0.1 (or --bind, e.g. ::1), writes the port to the port file once
+listening, serves each connection in its own thread.  The log (if given) gets
+"accept HOST:PORT" per connection and "client-eof BYTES" when a client's EOF
+(close or half-close) is seen, where the mode reads until EOF.
+
+Modes:
+  source FILE      send FILE, then close (half-close, wait for the client, close)
+  sink N           read exactly N bytes, reply with their sha256 hex and "\\n", close
+  echo             echo until the client's EOF, then close (needs a half-close)
+  echo-n N         echo exactly N bytes back, then close
+  banner TEXT      send TEXT, then echo until EOF
+  hold             accept, send nothing, read and discard until EOF
+  reset [N]        read at least N bytes (default 1), then close with a RST
+  late TEXT [SECS] read a line, wait SECS (default 0.5), send TEXT, close
+
+TEXT arguments understand backslash escapes (\\r, \\n, \\x00...).
+The process exits on its own after --lifetime seconds or when its parent dies.
+"""
+
+import argparse
+import hashlib
+import os
+import socket
+import sys
+import threading
+import time
+
+LOG_LOCK = threading.Lock()
+
+
+def unescape(text):
+    return text.encode("utf-8").decode("unicode_escape").encode("latin-1")
+
+
+def log(path, line):
+    if not path:
+        return
+    with LOG_LOCK:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+
+def finish(conn, timeout=10.0):
+    """Half-close, wait (bounded) for the client to close, then close."""
+    try:
+        conn.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    conn.settimeout(timeout)
+    try:
+        while conn.recv(65536):
+            pass
+    except OSError:
+        pass
+    conn.close()
+
+
+def read_until_eof(conn, opts, echo=False):
+    total = 0
+    try:
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                break
+            total += len(data)
+            if echo:
+                conn.sendall(data)
+    except OSError as e:
+        log(opts.log, "client-error %s" % e.__class__.__name__)
+        return total
+    log(opts.log, "client-eof %d" % total)
+    return total
+
+
+def handle(conn, peer, opts):
+    log(opts.log, "accept %s:%d" % (peer[0], peer[1]))
+    mode, args = opts.mode, opts.args
+    try:
+        if mode == "source":
+            with open(args[0], "rb") as f:
+                conn.sendfile(f)
+            finish(conn)
+        elif mode == "sink":
+            want = int(args[0])
+            digest = hashlib.sha256()
+            got = 0
+            while got < want:
+                data = conn.recv(min(65536, want - got))
+                if not data:
+                    break
+                digest.update(data)
+                got += len(data)
+            if got == want:
+                conn.sendall(digest.hexdigest().encode() + b"\n")
+            else:
+                conn.sendall(b"short %d\n" % got)
+            finish(conn)
+        elif mode == "echo":
+            read_until_eof(conn, opts, echo=True)
+            conn.close()
+        elif mode == "echo-n":
+            want = int(args[0])
+            got = 0
+            while got < want:
+                data = conn.recv(min(65536, want - got))
+                if not data:
+                    break
+                conn.sendall(data)
+                got += len(data)
+            finish(conn)
+        elif mode == "banner":
+            conn.sendall(unescape(args[0]))
+            read_until_eof(conn, opts, echo=True)
+            conn.close()
+        elif mode == "hold":
+            read_until_eof(conn, opts)
+            conn.close()
+        elif mode == "reset":
+            want = int(args[0]) if args else 1
+            got = 0
+            while got < want:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                got += len(data)
+            time.sleep(0.1)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                            b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            conn.close()
+            log(opts.log, "reset-sent %d" % got)
+        elif mode == "late":
+            delay = float(args[1]) if len(args) > 1 else 0.5
+            buf = b""
+            while b"\n" not in buf:
+                data = conn.recv(4096)
+                if not data:
+                    log(opts.log, "client-eof %d" % len(buf))
+                    break
+                buf += data
+            time.sleep(delay)
+            conn.sendall(unescape(args[0]))
+            log(opts.log, "late-reply-sent")
+            finish(conn)
+    except OSError as e:
+        log(opts.log, "error %s" % e)
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+def watchdog(deadline, ppid):
+    while True:
+        if time.monotonic() > deadline or os.getppid() != ppid:
+            os._exit(0)
+        time.sleep(0.2)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--log")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--bind", default="127.0.0.1")
+    p.add_argument("--lifetime", type=float, default=900.0)
+    p.add_argument("mode", choices=["source", "sink", "echo", "echo-n", "banner", "hold",
+                                    "reset", "late"])
+    p.add_argument("args", nargs="*")
+    opts = p.parse_args()
+
+    threading.Thread(target=watchdog, args=(time.monotonic() + opts.lifetime, os.getppid()),
+                     daemon=True).start()
+    family = socket.AF_INET6 if ":" in opts.bind else socket.AF_INET
+    srv = socket.socket(family, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((opts.bind, opts.port))
+    srv.listen(128)
+    if opts.log:
+        open(opts.log, "a").close()
+    tmp = opts.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % srv.getsockname()[1])
+    os.replace(tmp, opts.port_file)
+    while True:
+        conn, peer = srv.accept()
+        threading.Thread(target=handle, args=(conn, peer[:2], opts), daemon=True).start()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(0)

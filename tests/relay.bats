@@ -1,0 +1,292 @@
+#!/usr/bin/env bats
+# The data path: bytes right after the proxy's reply, every byte value, large
+# transfers, who closes first, stdin EOF handling, timeouts and signals.
+
+load helpers/common
+
+BIG=$((64 * 1024 * 1024))
+
+setup_file() {
+	local d=$BATS_FILE_TMPDIR
+	head -c "$BIG" /dev/urandom >"$d/big.bin"
+	head -c $((256 * 1024)) /dev/urandom >"$d/banner256k.bin"
+	"$PYTHON" -c 'import sys; b = bytes(range(256)); sys.stdout.buffer.write(b + b[::-1])' >"$d/allbytes.bin"
+	printf 'SSH-2.0-egress-target\r\n' >"$d/banner.txt"
+	export BIG_SHA
+	BIG_SHA=$(sha "$d/big.bin")
+
+	start_tinyproxy
+	export TINY=http://127.0.0.1:$TINYPROXY_PORT
+	start_target SINK sink "$BIG"
+	start_target SOURCE source "$d/big.bin"
+	start_target ECHON echo-n "$BIG"
+	start_target SMALL source "$d/banner.txt"
+	start_target ALLSINK sink 512
+	start_target ALLSRC source "$d/allbytes.bin"
+	start_target ALLECHO echo-n 512
+}
+
+# egress_to FILE ARGS...: run egress (bounded) with stdout into FILE.
+egress_to() {
+	local file=$1
+	shift
+	egress "$@" >"$file"
+}
+
+now_ms() {
+	date +%s%3N
+}
+
+# ---------------------------------------------------------------------------
+# Bytes the proxy sends with its reply.
+
+@test "a banner coalesced with the 200 reply in one write arrives intact" {
+	start_fakeproxy P --banner 'SSH-2.0-coalesced-banner\r\n' coalesce
+	local out=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr egress_to "$out" -x "http://127.0.0.1:$P_PORT" 127.0.0.1 "$(dead_port)" </dev/null
+	refute_stderr
+	cmp "$out" <(printf 'SSH-2.0-coalesced-banner\r\n')
+}
+
+@test "a 256 KiB banner coalesced with the 200 reply arrives intact" {
+	start_fakeproxy P --banner-file "$BATS_FILE_TMPDIR/banner256k.bin" coalesce
+	local out=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr egress_to "$out" -x "http://127.0.0.1:$P_PORT" 127.0.0.1 "$(dead_port)" </dev/null
+	refute_stderr
+	cmp "$out" "$BATS_FILE_TMPDIR/banner256k.bin"
+}
+
+@test "a coalesced banner is followed by the target's own bytes, in order" {
+	start_fakeproxy P --banner 'from-proxy\n' coalesce
+	local out=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr egress_to "$out" -x "http://127.0.0.1:$P_PORT" 127.0.0.1 "$SMALL_PORT" </dev/null
+	cmp "$out" <(printf 'from-proxy\n'; cat "$BATS_FILE_TMPDIR/banner.txt")
+}
+
+@test "an HTTP/1.0 200 reply opens the tunnel" {
+	start_fakeproxy P http10
+	local out=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr egress_to "$out" -x "http://127.0.0.1:$P_PORT" 127.0.0.1 "$SMALL_PORT" </dev/null
+	refute_stderr
+	cmp "$out" "$BATS_FILE_TMPDIR/banner.txt"
+}
+
+# ---------------------------------------------------------------------------
+# Every byte value, large transfers (through tinyproxy).
+
+@test "every byte value 0..255 goes up intact" {
+	run -0 --separate-stderr egress -x "$TINY" 127.0.0.1 "$ALLSINK_PORT" \
+		<"$BATS_FILE_TMPDIR/allbytes.bin"
+	assert_output "$(sha "$BATS_FILE_TMPDIR/allbytes.bin")"
+}
+
+@test "every byte value 0..255 comes down intact" {
+	local out=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr egress_to "$out" -x "$TINY" 127.0.0.1 "$ALLSRC_PORT" </dev/null
+	cmp "$out" "$BATS_FILE_TMPDIR/allbytes.bin"
+}
+
+@test "every byte value 0..255 both ways at once" {
+	local out=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr egress_to "$out" -x "$TINY" 127.0.0.1 "$ALLECHO_PORT" \
+		<"$BATS_FILE_TMPDIR/allbytes.bin"
+	cmp "$out" "$BATS_FILE_TMPDIR/allbytes.bin"
+}
+
+@test "64 MiB up through tinyproxy arrive intact" {
+	run -0 --separate-stderr egress -x "$TINY" 127.0.0.1 "$SINK_PORT" \
+		<"$BATS_FILE_TMPDIR/big.bin"
+	assert_output "$BIG_SHA"
+	refute_stderr
+}
+
+@test "64 MiB down through tinyproxy arrive intact" {
+	local out=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr egress_to "$out" -x "$TINY" 127.0.0.1 "$SOURCE_PORT" </dev/null
+	refute_stderr
+	assert_equal "$(sha "$out")" "$BIG_SHA"
+}
+
+@test "64 MiB both ways at once through tinyproxy arrive intact" {
+	local out=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr egress_to "$out" -x "$TINY" 127.0.0.1 "$ECHON_PORT" \
+		<"$BATS_FILE_TMPDIR/big.bin"
+	refute_stderr
+	assert_equal "$(sha "$out")" "$BIG_SHA"
+}
+
+@test "64 MiB both ways at once on a direct connection arrive intact" {
+	local out=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr egress_to "$out" -x '' 127.0.0.1 "$ECHON_PORT" <"$BATS_FILE_TMPDIR/big.bin"
+	refute_stderr
+	assert_equal "$(sha "$out")" "$BIG_SHA"
+}
+
+# ---------------------------------------------------------------------------
+# Who closes first.
+
+@test "far side closes first while stdin stays open: exit 0 promptly" {
+	hold_stdin IN
+	local t0
+	t0=$(now_ms)
+	run -0 --separate-stderr egress -x "$TINY" 127.0.0.1 "$SMALL_PORT" <"$IN_FIFO"
+	assert_output "$(cat "$BATS_FILE_TMPDIR/banner.txt")"
+	refute_stderr
+	(($(now_ms) - t0 < 3000)) || fail "took $(($(now_ms) - t0)) ms"
+}
+
+@test "far side closes first on a direct connection while stdin stays open: exit 0" {
+	hold_stdin IN
+	run -0 --separate-stderr egress -x '' 127.0.0.1 "$SMALL_PORT" <"$IN_FIFO"
+	assert_output "$(cat "$BATS_FILE_TMPDIR/banner.txt")"
+	refute_stderr
+}
+
+@test "stdout's reader goes away while stdin is open: exit 1 promptly, nothing on stderr" {
+	local err=$BATS_TEST_TMPDIR/err
+	# sleep keeps stdin open (bash does not wait for it); the 64 MiB download is far
+	# from done when head leaves.
+	run -0 timeout 10 bash -c '"$1" -x "$2" 127.0.0.1 "$3" 2>"$4" < <(exec sleep 20) | head -c 10 >/dev/null
+		echo "${PIPESTATUS[0]}"' _ "$EGRESS" "$TINY" "$SOURCE_PORT" "$err"
+	assert_output 1
+	assert_equal "$(cat "$err")" ''
+}
+
+@test "stdout's reader goes away after stdin ended: exit 0 (git closes both pipes)" {
+	local err=$BATS_TEST_TMPDIR/err
+	run -0 timeout 10 bash -c '"$1" -x "$2" 127.0.0.1 "$3" </dev/null 2>"$4" | head -c 10 >/dev/null
+		echo "${PIPESTATUS[0]}"' _ "$EGRESS" "$TINY" "$SOURCE_PORT" "$err"
+	assert_output 0
+	assert_equal "$(cat "$err")" ''
+}
+
+# ---------------------------------------------------------------------------
+# stdin EOF.
+
+@test "default: stdin EOF through tinyproxy keeps the tunnel, the late answer arrives" {
+	start_target LATE late 'pong\n' 0.5
+	run -0 --separate-stderr egress -x "$TINY" 127.0.0.1 "$LATE_PORT" < <(printf 'ping\n')
+	assert_output pong
+	refute_stderr
+}
+
+@test "--half-close through tinyproxy loses the late answer (why it is not the default)" {
+	start_target LATE late 'pong\n' 0.5
+	run --separate-stderr egress --half-close -x "$TINY" 127.0.0.1 "$LATE_PORT" \
+		< <(printf 'ping\n')
+	assert_output ''
+	refute [ "$status" -eq 124 ]
+}
+
+@test "default: stdin EOF is not forwarded through a proxy that could relay it" {
+	start_target HOLD hold
+	start_fakeproxy P --half-close relay
+	"$EGRESS" -x "http://127.0.0.1:$P_PORT" 127.0.0.1 "$HOLD_PORT" </dev/null >/dev/null 2>&1 3>&- &
+	local pid=$!
+	register "$pid"
+	wait_log "$HOLD_LOG" '^accept'
+	sleep 0.5
+	alive "$pid" || fail "egress exited early"
+	run ! grep -q '^client-eof' "$HOLD_LOG"
+}
+
+@test "direct connection: stdin EOF becomes a half-close, the echo comes back" {
+	start_target ECHO echo
+	run -0 --separate-stderr egress -x '' 127.0.0.1 "$ECHO_PORT" < <(printf 'hello half-close')
+	assert_output 'hello half-close'
+	refute_stderr
+	grep -qx 'client-eof 16' "$ECHO_LOG"
+}
+
+@test "--half-close forwards stdin EOF through a proxy that relays it" {
+	start_target ECHO echo
+	start_fakeproxy P --half-close relay
+	run -0 --separate-stderr egress --half-close -x "http://127.0.0.1:$P_PORT" \
+		127.0.0.1 "$ECHO_PORT" < <(printf 'hello half-close')
+	assert_output 'hello half-close'
+	refute_stderr
+	grep -qx 'client-eof 16' "$ECHO_LOG"
+}
+
+@test "--half-close forwards all of a large upload before the EOF" {
+	start_target ECHO echo
+	start_fakeproxy P --half-close relay
+	local out=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr egress_to "$out" --half-close -x "http://127.0.0.1:$P_PORT" \
+		127.0.0.1 "$ECHO_PORT" <"$BATS_FILE_TMPDIR/big.bin"
+	assert_equal "$(sha "$out")" "$BIG_SHA"
+}
+
+@test "--eof-timeout 1: exit 0 about 1 s after stdin EOF when the far side stays open" {
+	start_target HOLD hold
+	local t0 dt
+	t0=$(now_ms)
+	run -0 --separate-stderr egress --eof-timeout 1 -x "$TINY" 127.0.0.1 "$HOLD_PORT" </dev/null
+	dt=$(($(now_ms) - t0))
+	assert_output ''
+	((dt >= 900 && dt < 4000)) || fail "took $dt ms"
+}
+
+@test "--eof-timeout does not cut a far side that closes in time" {
+	start_target LATE late 'pong\n' 0.3
+	run -0 --separate-stderr egress --eof-timeout 3 -x "$TINY" 127.0.0.1 "$LATE_PORT" \
+		< <(printf 'ping\n')
+	assert_output pong
+}
+
+# ---------------------------------------------------------------------------
+# Idle timeout, keepalive.
+
+@test "--idle-timeout 1: exit 6 after 1 s without a byte" {
+	start_target HOLD hold
+	hold_stdin IN
+	local t0 dt
+	t0=$(now_ms)
+	run -6 --separate-stderr egress --idle-timeout 1 -x "$TINY" 127.0.0.1 "$HOLD_PORT" <"$IN_FIFO"
+	dt=$(($(now_ms) - t0))
+	assert_output ''
+	assert_stderr "egress: tunnel to 127.0.0.1:$HOLD_PORT via proxy 127.0.0.1:$TINYPROXY_PORT idle for 1 s; closing"
+	((dt >= 900 && dt < 4000)) || fail "took $dt ms"
+}
+
+@test "--idle-timeout is not hit while bytes flow" {
+	run -0 --separate-stderr egress --idle-timeout 2 -x "$TINY" 127.0.0.1 "$SINK_PORT" \
+		<"$BATS_FILE_TMPDIR/big.bin"
+	assert_output "$BIG_SHA"
+}
+
+@test "--keepalive keeps a working tunnel working" {
+	run -0 --separate-stderr egress --keepalive 5 -x "$TINY" 127.0.0.1 "$SMALL_PORT" </dev/null
+	assert_output "$(cat "$BATS_FILE_TMPDIR/banner.txt")"
+}
+
+# ---------------------------------------------------------------------------
+# Signals: a running egress ends promptly, killed by the signal.
+
+# signal_test SIGNAL STATUS: egress in a held tunnel gets SIGNAL, exits with STATUS.
+signal_test() {
+	start_target HOLD hold
+	hold_stdin IN
+	env --default-signal=INT "$EGRESS" -x "$TINY" 127.0.0.1 "$HOLD_PORT" <"$IN_FIFO" >/dev/null \
+		2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	local pid=$! st=0
+	register "$pid"
+	wait_log "$HOLD_LOG" '^accept' || fail "egress never reached the target"
+	sleep 0.2
+	kill "-$1" "$pid"
+	wait_gone "$pid" 40 || fail "egress still running 2 s after SIG$1"
+	wait "$pid" || st=$?
+	assert_equal "$st" "$2"
+}
+
+@test "SIGTERM ends a running tunnel promptly" {
+	signal_test TERM 143
+}
+
+@test "SIGHUP ends a running tunnel promptly" {
+	signal_test HUP 129
+}
+
+@test "SIGINT ends a running tunnel promptly" {
+	signal_test INT 130
+}
