@@ -1,25 +1,33 @@
-/* The relay: two one-way pipes built from a buffer each.
+/* The relay: two one-way channels.
  *
- *   up:   stdin  --read--> up.data   --send--> net
- *   down: net    --recv--> down.data --write-> stdout
+ *   up:   stdin --> net        down: net --> stdout
  *
- * Theory of operation. Each direction is OPEN (its source may give more bytes), then
- * EOF (the source said so; what is buffered is still written), then DONE (the buffer
- * is empty and the EOF has been passed on). A source is read only when its buffer
- * has room, a sink written only when the buffer holds bytes, so a stalled side never
- * blocks the other. Reads come after POLLIN; a write is tried right after each read
- * (it usually succeeds at once and saves a poll round trip) and after POLLOUT.
+ * Each direction moves bytes one of two ways. When its local end is a pipe (ssh and
+ * git run their proxy command on pipes), splice() moves pages between the pipe and
+ * the socket inside the kernel and the pipe itself is the buffer; the pipe is grown
+ * to 1 MiB first, because its default 64 KiB, not the copy, limits throughput. Any
+ * other local end (a terminal, a file, a socket) goes through a buffer of our own
+ * with read() and write().
  *
- *   up reaches DONE:   if forward_eof, shutdown(net, SHUT_WR); else the tunnel stays
- *                      open, because squid and tinyproxy tear down a half-closed
- *                      tunnel and lose the reply; the eof timer starts.
- *   down reaches DONE: the far side closed and stdout has it all: RELAY_CLOSED.
- *                      Bytes still in up get one last non-blocking send.
- *   stdout's reader is gone (EPIPE, or POLLERR/POLLHUP while idle): RELAY_READER_GONE.
- *   a read or write fails otherwise: RELAY_NET_ERROR or RELAY_LOCAL_ERROR.
+ * Theory of operation. A direction knows two readiness bits: src_ready (poll said
+ * readable; cleared when a read or splice comes back EAGAIN) and dst_ready (assumed
+ * writable; cleared on EAGAIN). pump() moves bytes while the bits allow, for a
+ * bounded number of rounds so that one busy direction cannot starve the other; poll
+ * waits only for the bits that are clear. splice() cannot say which end was not
+ * ready, so its EAGAIN clears both and the next poll answers for each.
+ *
+ * A direction is OPEN, then EOF (its source said so), then DONE (nothing of it is
+ * left with us and the EOF has been passed on):
+ *   up DONE:    if forward_eof, shutdown(net, SHUT_WR); else the tunnel stays open,
+ *               because squid and tinyproxy tear down a half-closed tunnel and lose
+ *               the reply; the eof timer starts at stdin's EOF.
+ *   down DONE:  the far side closed and stdout has it all: RELAY_CLOSED (bytes still
+ *               in up's buffer get one last non-blocking send).
+ *   stdout's reader gone (EPIPE, or POLLERR/POLLHUP): RELAY_READER_GONE.
+ *   any other failure: RELAY_NET_ERROR or RELAY_LOCAL_ERROR, with errno and the call.
  *   idle_timeout_ms without a byte moved: RELAY_IDLE.
- *   eof_timeout_ms after stdin EOF while the far side is open: RELAY_EOF_TIMEOUT.
- * EINTR and EAGAIN mean "poll again"; short writes just leave bytes for the next one.
+ *   eof_timeout_ms after stdin's EOF, far side still open: RELAY_EOF_TIMEOUT.
+ * EINTR and EAGAIN mean "poll again"; short writes leave bytes for the next round.
  */
 #include "relay.h"
 
@@ -28,11 +36,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Large enough that one read drains a full socket receive window in the common case. */
-#define RELAY_BUF_SIZE (128 * 1024)
+/* Copy path: large enough that one read drains a socket's receive queue. */
+#define COPY_BUF_SIZE (128 * 1024)
+/* Splice path: what local pipes are grown to (the default pipe-max-size). */
+#define PIPE_SIZE (1024 * 1024)
+/* Moves one direction makes before the other gets its turn. */
+#define PUMP_ROUNDS 8
 
 long relay_now_ms(void)
 {
@@ -53,21 +66,50 @@ static int make_nonblocking(int fd)
 	return fl;
 }
 
+static bool is_blocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && !(fl & O_NONBLOCK);
+}
+
+/* Whether fd is a pipe we can splice with. Grows it toward PIPE_SIZE; where the
+ * system refuses (pipe-max-size, another user's pipe), a smaller pipe still works. */
+static bool prepare_pipe(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return false;
+	for (int size = PIPE_SIZE; size > 64 * 1024; size /= 2)
+		if (fcntl(fd, F_GETPIPE_SZ) >= size || fcntl(fd, F_SETPIPE_SZ, size) >= 0)
+			break;
+	return true;
+}
+
+static int dir_init(struct relay_dir *d, int src, int dst, bool src_is_net)
+{
+	int local = src_is_net ? dst : src;
+	*d = (struct relay_dir){ .src = src, .dst = dst, .src_is_net = src_is_net,
+				 .dst_ready = true };
+	/* A terminal stays blocking (see make_nonblocking): never splice into one. */
+	d->splice = !is_blocking(local) && prepare_pipe(local);
+	if (!d->splice && !(d->data = malloc(COPY_BUF_SIZE)))
+		return -1;
+	return 0;
+}
+
 int relay_init(struct relay *r, const struct relay_opts *o)
 {
 	memset(r, 0, sizeof(*r));
 	r->o = *o;
-	r->up.data = malloc(RELAY_BUF_SIZE);
-	r->down.data = malloc(RELAY_BUF_SIZE);
-	if (!r->up.data || !r->down.data) {
-		free(r->up.data);
-		free(r->down.data);
-		errno = ENOMEM;
-		return -1;
-	}
 	r->saved_in_flags = make_nonblocking(o->in_fd);
 	r->saved_out_flags = o->out_fd == o->in_fd ? -1 : make_nonblocking(o->out_fd);
 	make_nonblocking(o->net_fd);
+	if (dir_init(&r->up, o->in_fd, o->net_fd, false) < 0 ||
+	    dir_init(&r->down, o->net_fd, o->out_fd, true) < 0) {
+		relay_free(r);
+		errno = ENOMEM;
+		return -1;
+	}
 	r->last_active_ms = relay_now_ms();
 	r->end = RELAY_RUNNING;
 	return 0;
@@ -79,19 +121,49 @@ void relay_free(struct relay *r)
 		fcntl(r->o.in_fd, F_SETFL, r->saved_in_flags);
 	if (r->saved_out_flags >= 0)
 		fcntl(r->o.out_fd, F_SETFL, r->saved_out_flags);
+	r->saved_in_flags = r->saved_out_flags = -1;
 	free(r->up.data);
 	free(r->down.data);
 	r->up.data = r->down.data = NULL;
 }
 
-static bool has_room(const struct relay_buf *b)
+bool relay_far_closed(const struct relay *r)
 {
-	return !b->eof && b->tail < RELAY_BUF_SIZE;
+	return r->down.eof;
 }
 
-static bool has_data(const struct relay_buf *b)
+bool relay_local_eof(const struct relay *r)
 {
-	return b->head < b->tail;
+	return r->up.eof;
+}
+
+static bool has_room(const struct relay_dir *d)
+{
+	return !d->eof && d->tail < COPY_BUF_SIZE;
+}
+
+static bool has_data(const struct relay_dir *d)
+{
+	return d->head < d->tail;
+}
+
+/* Whether poll should wait for d's source / destination. */
+static bool want_src(const struct relay_dir *d)
+{
+	return !d->src_ready && !d->eof && (d->splice || has_room(d));
+}
+
+static bool want_dst(const struct relay_dir *d)
+{
+	return !d->dst_ready && (d->splice ? !d->eof : has_data(d));
+}
+
+/* Whether d can move bytes right now without waiting for poll. */
+static bool can_move(const struct relay_dir *d)
+{
+	if (d->splice)
+		return d->src_ready && d->dst_ready && !d->eof;
+	return (d->src_ready && has_room(d)) || (d->dst_ready && has_data(d));
 }
 
 void relay_pollfds(const struct relay *r, struct pollfd pfd[SLOT_COUNT])
@@ -99,43 +171,45 @@ void relay_pollfds(const struct relay *r, struct pollfd pfd[SLOT_COUNT])
 	for (int i = 0; i < SLOT_COUNT; i++)
 		pfd[i] = (struct pollfd){ .fd = -1 };
 	/* Once the far side closed, stdin is not read any more: we are finishing. */
-	if (has_room(&r->up) && !r->far_closed)
+	if (want_src(&r->up) && !r->down.eof)
 		pfd[SLOT_IN] = (struct pollfd){ .fd = r->o.in_fd, .events = POLLIN };
-	if (has_data(&r->up))
+	if (want_dst(&r->up))
 		pfd[SLOT_NET_OUT] = (struct pollfd){ .fd = r->o.net_fd, .events = POLLOUT };
-	if (has_room(&r->down))
+	if (want_src(&r->down))
 		pfd[SLOT_NET_IN] = (struct pollfd){ .fd = r->o.net_fd, .events = POLLIN };
 	/* Polled even with nothing to write: POLLERR tells us the reader went away. */
 	pfd[SLOT_OUT] = (struct pollfd){ .fd = r->o.out_fd,
-					 .events = has_data(&r->down) ? POLLOUT : 0 };
+					 .events = want_dst(&r->down) ? POLLOUT : 0 };
 }
 
-static int earliest(int a, long deadline, long now)
+static int earliest(int t, long deadline, long now)
 {
 	long left = deadline - now;
 	if (left < 0)
 		left = 0;
 	if (left > 1000L * 1000 * 1000)
 		left = 1000L * 1000 * 1000;
-	return a < 0 || left < a ? (int)left : a;
+	return t < 0 || left < t ? (int)left : t;
 }
 
 int relay_timeout(const struct relay *r, long now_ms)
 {
 	int t = -1;
+	if (can_move(&r->down) || (can_move(&r->up) && !r->down.eof))
+		return 0;
 	if (r->o.idle_timeout_ms)
 		t = earliest(t, r->last_active_ms + r->o.idle_timeout_ms, now_ms);
-	if (r->o.eof_timeout_ms && r->up.eof && !r->far_closed)
+	if (r->o.eof_timeout_ms && r->up.eof && !r->down.eof)
 		t = earliest(t, r->eof_at_ms + r->o.eof_timeout_ms, now_ms);
 	return t;
 }
 
-static enum relay_end fail(struct relay *r, enum relay_end end, const char *op, int err)
+static bool fail(struct relay *r, enum relay_end end, const char *op, int err)
 {
 	r->end = end;
 	r->op = op;
 	r->err = err;
-	return end;
+	return false;
 }
 
 static bool transient(int err)
@@ -143,126 +217,179 @@ static bool transient(int err)
 	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
-/* Reads from src into b. Returns false when the relay has ended. */
-static bool fill(struct relay *r, struct relay_buf *b, int src, bool is_net, long now)
+/* The source said EOF. */
+static void saw_eof(struct relay *r, struct relay_dir *d, long now)
 {
-	ssize_t n;
-
-	if (!has_room(b))
-		return true;
-	if (b->head == b->tail)
-		b->head = b->tail = 0;
-	n = is_net ? recv(src, b->data + b->tail, RELAY_BUF_SIZE - b->tail, 0)
-		   : read(src, b->data + b->tail, RELAY_BUF_SIZE - b->tail);
-	if (n > 0) {
-		b->tail += (size_t)n;
-		r->last_active_ms = now;
-		return true;
-	}
-	if (n == 0) {
-		b->eof = true;
-		if (is_net)
-			r->far_closed = true;
-		else
-			r->eof_at_ms = now;
-		return true;
-	}
-	if (transient(errno))
-		return true;
-	fail(r, is_net ? RELAY_NET_ERROR : RELAY_LOCAL_ERROR, "read", errno);
-	return false;
+	d->eof = true;
+	if (!d->src_is_net)
+		r->eof_at_ms = now;
 }
 
-/* Writes what b holds to dst. Returns false when the relay has ended. */
-static bool flush(struct relay *r, struct relay_buf *b, int dst, bool is_net)
+/* A failed write to d's destination: stdout's reader leaving is not an error. */
+static bool write_failed(struct relay *r, struct relay_dir *d, const char *op, int err)
 {
-	ssize_t n;
-
-	if (!has_data(b))
-		return true;
-	n = is_net ? send(dst, b->data + b->head, b->tail - b->head, MSG_NOSIGNAL)
-		   : write(dst, b->data + b->head, b->tail - b->head);
-	if (n >= 0) {
-		b->head += (size_t)n;
-		/* Compact only when the room left is small: most flushes empty the buffer. */
-		if (b->head == b->tail) {
-			b->head = b->tail = 0;
-		} else if (b->tail == RELAY_BUF_SIZE && b->head >= RELAY_BUF_SIZE / 2) {
-			memmove(b->data, b->data + b->head, b->tail - b->head);
-			b->tail -= b->head;
-			b->head = 0;
-		}
-		return true;
-	}
-	if (transient(errno))
-		return true;
-	if (!is_net && errno == EPIPE) {
+	if (d->src_is_net && err == EPIPE) {
 		r->end = RELAY_READER_GONE;
 		return false;
 	}
-	fail(r, is_net ? RELAY_NET_ERROR : RELAY_LOCAL_ERROR, "write", errno);
-	return false;
+	return fail(r, d->src_is_net ? RELAY_LOCAL_ERROR : RELAY_NET_ERROR, op, err);
 }
 
-/* Moves a direction to DONE once its source said EOF and its buffer is empty. */
+/* One read into d's buffer; returns false when the relay ended. */
+static bool copy_in(struct relay *r, struct relay_dir *d, long now, bool *moved)
+{
+	size_t room = COPY_BUF_SIZE - d->tail;
+	ssize_t n = d->src_is_net ? recv(d->src, d->data + d->tail, room, 0)
+				  : read(d->src, d->data + d->tail, room);
+	if (n > 0) {
+		d->tail += (size_t)n;
+		r->last_active_ms = now;
+		*moved = true;
+		/* A blocking source (a terminal) must not be read again before poll. */
+		if ((size_t)n < room || (!d->src_is_net && is_blocking(d->src)))
+			d->src_ready = false;
+		return true;
+	}
+	if (n == 0) {
+		saw_eof(r, d, now);
+		return true;
+	}
+	if (transient(errno)) {
+		d->src_ready = false;
+		return true;
+	}
+	return fail(r, d->src_is_net ? RELAY_NET_ERROR : RELAY_LOCAL_ERROR, "read", errno);
+}
+
+/* One write from d's buffer; returns false when the relay ended. */
+static bool copy_out(struct relay *r, struct relay_dir *d, bool *moved)
+{
+	ssize_t n = d->src_is_net ? write(d->dst, d->data + d->head, d->tail - d->head)
+				  : send(d->dst, d->data + d->head, d->tail - d->head,
+					 MSG_NOSIGNAL);
+	if (n < 0) {
+		if (transient(errno)) {
+			d->dst_ready = false;
+			return true;
+		}
+		return write_failed(r, d, "write", errno);
+	}
+	d->head += (size_t)n;
+	*moved = *moved || n > 0;
+	if (d->head == d->tail) {
+		d->head = d->tail = 0;
+	} else if (d->tail == COPY_BUF_SIZE && d->head >= COPY_BUF_SIZE / 2) {
+		/* Compact only when little room is left: most writes empty the buffer. */
+		memmove(d->data, d->data + d->head, d->tail - d->head);
+		d->tail -= d->head;
+		d->head = 0;
+	}
+	return true;
+}
+
+/* One splice from src to dst; returns false when the relay ended. */
+static bool splice_once(struct relay *r, struct relay_dir *d, long now, bool *moved)
+{
+	ssize_t n = splice(d->src, NULL, d->dst, NULL, PIPE_SIZE,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n > 0) {
+		r->last_active_ms = now;
+		*moved = true;
+		return true;
+	}
+	if (n == 0) {
+		saw_eof(r, d, now);
+		return true;
+	}
+	if (transient(errno)) {
+		d->src_ready = d->dst_ready = false;
+		return true;
+	}
+	/* Which end failed is not said; the local pipe end hardly ever does, but the
+	 * reader of stdout leaving does, as EPIPE. Errors are named by what the tunnel
+	 * was doing, as on the copy path. */
+	if (d->src_is_net && errno == EPIPE)
+		return write_failed(r, d, "write", errno);
+	return fail(r, RELAY_NET_ERROR, d->src_is_net ? "read" : "write", errno);
+}
+
+/* Moves what d can move now, for at most PUMP_ROUNDS rounds. */
+static bool pump(struct relay *r, struct relay_dir *d, long now)
+{
+	for (int i = 0; i < PUMP_ROUNDS; i++) {
+		bool moved = false;
+		if (d->splice) {
+			if (d->src_ready && d->dst_ready && !d->eof &&
+			    !splice_once(r, d, now, &moved))
+				return false;
+		} else {
+			if (d->src_ready && has_room(d) && !copy_in(r, d, now, &moved))
+				return false;
+			if (d->dst_ready && has_data(d) && !copy_out(r, d, &moved))
+				return false;
+		}
+		if (!moved)
+			break;
+	}
+	return true;
+}
+
+/* up reaches DONE once stdin said EOF and nothing of it is left with us. */
 static bool finish_up(struct relay *r)
 {
-	if (r->up.done || !r->up.eof || has_data(&r->up))
+	struct relay_dir *d = &r->up;
+	if (d->done || !d->eof || has_data(d))
 		return true;
-	r->up.done = true;
-	if (r->o.forward_eof && shutdown(r->o.net_fd, SHUT_WR) < 0 && errno != ENOTCONN) {
-		fail(r, RELAY_NET_ERROR, "shutdown", errno);
-		return false;
-	}
+	d->done = true;
+	if (r->o.forward_eof && shutdown(r->o.net_fd, SHUT_WR) < 0 && errno != ENOTCONN)
+		return fail(r, RELAY_NET_ERROR, "shutdown", errno);
 	return true;
 }
 
 enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], long now)
 {
-	const short in_ready = POLLIN | POLLHUP | POLLERR;
+	const short readable = POLLIN | POLLHUP | POLLERR;
+	bool out_gone = false;
 
 	if (r->end != RELAY_RUNNING)
 		return r->end;
+	for (int i = 0; i < SLOT_COUNT; i++)
+		if (pfd[i].revents & POLLNVAL)
+			return fail(r, i == SLOT_IN || i == SLOT_OUT ? RELAY_LOCAL_ERROR
+								     : RELAY_NET_ERROR,
+				    "poll", EBADF), r->end;
 
-	if (pfd[SLOT_IN].revents & POLLNVAL || pfd[SLOT_NET_IN].revents & POLLNVAL)
-		return fail(r, pfd[SLOT_IN].revents & POLLNVAL ? RELAY_LOCAL_ERROR : RELAY_NET_ERROR,
-			    "poll", EBADF);
+	if (pfd[SLOT_IN].revents & readable)
+		r->up.src_ready = true;
+	if (pfd[SLOT_NET_OUT].revents & (POLLOUT | POLLERR | POLLHUP))
+		r->up.dst_ready = true;
+	if (pfd[SLOT_NET_IN].revents & readable)
+		r->down.src_ready = true;
+	if (pfd[SLOT_OUT].revents & POLLOUT)
+		r->down.dst_ready = true;
+	if (pfd[SLOT_OUT].revents & (POLLERR | POLLHUP)) {
+		/* Let a pending write meet the EPIPE; either way the reader is gone. */
+		r->down.dst_ready = true;
+		out_gone = true;
+	}
 
 	/* Down first: the far side's bytes are what a user waits for. */
-	if (pfd[SLOT_NET_IN].revents & in_ready) {
-		if (!fill(r, &r->down, r->o.net_fd, true, now) ||
-		    !flush(r, &r->down, r->o.out_fd, false))
-			return r->end;
-	} else if (pfd[SLOT_OUT].revents & POLLOUT) {
-		if (!flush(r, &r->down, r->o.out_fd, false))
-			return r->end;
-	} else if (pfd[SLOT_OUT].revents & (POLLERR | POLLHUP)) {
-		if (has_data(&r->down))
-			flush(r, &r->down, r->o.out_fd, false);
-		if (r->end == RELAY_RUNNING)
-			r->end = RELAY_READER_GONE;
+	if (!pump(r, &r->down, now))
 		return r->end;
-	}
-
-	if (pfd[SLOT_IN].revents & in_ready) {
-		if (!fill(r, &r->up, r->o.in_fd, false, now) ||
-		    !flush(r, &r->up, r->o.net_fd, true))
-			return r->end;
-	} else if (pfd[SLOT_NET_OUT].revents & (POLLOUT | POLLERR | POLLHUP)) {
-		if (!flush(r, &r->up, r->o.net_fd, true))
-			return r->end;
-	}
+	if (out_gone)
+		return r->end = RELAY_READER_GONE;
+	if (!r->down.eof && !pump(r, &r->up, now))
+		return r->end;
 	if (!finish_up(r))
 		return r->end;
 
 	if (r->down.eof && !has_data(&r->down)) {
+		bool moved = false;
 		r->down.done = true;
 		/* One last try for bytes the far side may still read; never wait for it. */
-		if (has_data(&r->up))
-			flush(r, &r->up, r->o.net_fd, true);
-		if (r->end == RELAY_RUNNING)
-			r->end = RELAY_CLOSED;
-		return r->end;
+		if (has_data(&r->up) && !copy_out(r, &r->up, &moved))
+			return r->end;
+		return r->end = RELAY_CLOSED;
 	}
 	if (r->o.idle_timeout_ms && now - r->last_active_ms >= r->o.idle_timeout_ms)
 		return r->end = RELAY_IDLE;
@@ -279,7 +406,7 @@ enum relay_end relay_run(struct relay *r)
 		relay_pollfds(r, pfd);
 		int n = poll(pfd, SLOT_COUNT, relay_timeout(r, relay_now_ms()));
 		if (n < 0 && errno != EINTR)
-			return fail(r, RELAY_LOCAL_ERROR, "poll", errno);
+			return fail(r, RELAY_LOCAL_ERROR, "poll", errno), r->end;
 		if (n < 0)
 			continue;
 		relay_step(r, pfd, relay_now_ms());

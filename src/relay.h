@@ -28,38 +28,51 @@ struct relay_opts {
 	long eof_timeout_ms;  /* 0: none */
 };
 
-struct relay_buf {
-	char *data;
-	size_t head, tail; /* bytes [head, tail) are waiting for the sink */
-	bool eof;          /* the source said EOF */
-	bool done;         /* EOF has been passed on (or deliberately not) */
+/* One direction: bytes from src to dst, by splice() when a local end is a pipe,
+ * else through a user-space buffer. */
+struct relay_dir {
+	int src, dst;
+	bool src_is_net;   /* which end is the tunnel, for errors and EOF handling */
+	bool splice;       /* move with splice(); data is NULL then */
+	char *data;        /* copy buffer: bytes [head, tail) wait for dst */
+	size_t head, tail;
+	bool src_ready;    /* poll said readable and no read has come back empty since */
+	bool dst_ready;    /* assumed writable until a write comes back EAGAIN */
+	bool eof;          /* src said EOF */
+	bool done;         /* EOF passed on (or deliberately not), nothing left */
 };
 
 struct relay {
 	struct relay_opts o;
-	struct relay_buf up, down; /* up: stdin -> net; down: net -> stdout */
+	struct relay_dir up, down; /* up: stdin -> net; down: net -> stdout */
 	int saved_in_flags, saved_out_flags;
 	long last_active_ms, eof_at_ms;
 	enum relay_end end;
-	bool far_closed;   /* the net side sent EOF */
 	int err;           /* errno for the *_ERROR ends */
-	const char *op;    /* "read" or "write", for the *_ERROR ends */
+	const char *op;    /* "read", "write", "splice"... for the *_ERROR ends */
 };
 
-/* Allocates buffers and puts the fds in non-blocking mode (terminals excepted);
- * relay_free restores the modes. Returns -1 with errno on failure. */
+/* Chooses splice or copy per direction, allocates copy buffers, puts the fds in
+ * non-blocking mode (terminals excepted) and enlarges local pipes; relay_free
+ * restores the fd modes. Returns -1 with errno on failure. */
 int relay_init(struct relay *r, const struct relay_opts *o);
 void relay_free(struct relay *r);
 
 /* Fills the SLOT_COUNT pollfds for the relay's next wait (unused slots get fd -1). */
 void relay_pollfds(const struct relay *r, struct pollfd pfd[SLOT_COUNT]);
-/* Milliseconds until the relay's next deadline, or -1 for none. */
+/* Milliseconds until the relay's next deadline: 0 when it has work to do without
+ * waiting, -1 for no deadline. */
 int relay_timeout(const struct relay *r, long now_ms);
 /* Acts on poll's answer; returns the relay's state, RELAY_RUNNING until it ends. */
 enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], long now_ms);
 
 /* Runs one relay to its end. */
 enum relay_end relay_run(struct relay *r);
+
+/* Whether the far side has sent its EOF (and, for RELAY_CLOSED, all of it is out). */
+bool relay_far_closed(const struct relay *r);
+/* Whether stdin has reached EOF. */
+bool relay_local_eof(const struct relay *r);
 
 long relay_now_ms(void);
 
