@@ -6,7 +6,7 @@ _egress() {
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local opts_arg='-x --proxy --noproxy -H --proxy-header -A --user-agent
 		--connect-timeout --idle-timeout --keepalive --eof-timeout'
-	local opts_flag='--half-close -4 --ipv4 -6 --ipv6 -v --verbose -q --quiet
+	local opts_flag='--half-close -F --fdpass -4 --ipv4 -6 --ipv6 -v --verbose -q --quiet
 		-h --help -V --version'
 	COMPREPLY=()
 

@@ -24,6 +24,7 @@ enum opt_id {
 	OPT_KEEPALIVE,
 	OPT_HALF_CLOSE,
 	OPT_EOF_TIMEOUT,
+	OPT_FDPASS,
 	OPT_IPV4,
 	OPT_IPV6,
 	OPT_VERBOSE,
@@ -64,6 +65,9 @@ static const struct option_def options[] = {
 	{ "eof-timeout", 0, "SECS", OPT_EOF_TIMEOUT,
 	  "exit SECS after stdin EOF if the far side has\n"
 	  "not closed by then" },
+	{ "fdpass", 'F', NULL, OPT_FDPASS,
+	  "pass the connected socket to ssh over stdout and\n"
+	  "exit (ssh's ProxyUseFdpass yes): no relay remains" },
 	{ "ipv4", '4', NULL, OPT_IPV4, "resolve names to IPv4 addresses only" },
 	{ "ipv6", '6', NULL, OPT_IPV6, "resolve names to IPv6 addresses only" },
 	{ "verbose", 'v', NULL, OPT_VERBOSE, "show the proxy conversation on stderr" },
@@ -262,6 +266,9 @@ static bool parse_args(int argc, char **argv, struct egress_config *cfg, bool *d
 		case OPT_HALF_CLOSE:
 			cfg->half_close = true;
 			break;
+		case OPT_FDPASS:
+			cfg->fdpass = true;
+			break;
 		case OPT_IPV4:
 			cfg->family = 4;
 			break;
@@ -287,6 +294,9 @@ static bool parse_args(int argc, char **argv, struct egress_config *cfg, bool *d
 
 	if (verbose && quiet)
 		return usage_error("-v and -q contradict each other");
+	if (cfg->fdpass && (cfg->half_close || cfg->idle_timeout_ms || cfg->eof_timeout_ms))
+		return usage_error("--fdpass leaves no relay behind: it cannot take "
+				   "--half-close, --idle-timeout or --eof-timeout");
 	log_set_level(verbose ? LOG_VERBOSE : quiet ? LOG_QUIET : LOG_NORMAL);
 
 	argc -= optind;

@@ -21,6 +21,7 @@ struct egress_config {
 	long eof_timeout_ms;        /* 0: none */
 	long keepalive_secs;        /* 0: off */
 	bool half_close;
+	bool fdpass;                /* hand the socket to ssh instead of relaying */
 	int family;                 /* 0, 4 or 6 */
 };
 

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "fdpass.h"
 #include "log.h"
 #include "proxy.h"
 #include "relay.h"
@@ -57,7 +58,7 @@ static enum egress_err report(const struct egress_config *cfg, const struct rela
 		/* Quietly: the reader leaving is how `| head` ends a stream. When stdin had
 		 * ended too, the local side is simply done: git closes both pipes after the
 		 * pack while git daemon, never told of the EOF, still holds the tunnel. */
-		return r->far_closed || r->up.eof ? EGRESS_OK : EGRESS_EIO;
+		return relay_far_closed(r) || relay_local_eof(r) ? EGRESS_OK : EGRESS_EIO;
 	case RELAY_IDLE:
 		msg_err("tunnel to %s%s%s idle for %g s; closing", t->target_label, sep, via(t),
 			(double)cfg->idle_timeout_ms / 1000.0);
@@ -83,6 +84,17 @@ static enum egress_err run(const struct egress_config *cfg)
 
 	if (e != EGRESS_OK)
 		return e;
+	if (cfg->fdpass) {
+		if (fdpass_send(STDOUT_FILENO, t.fd) < 0) {
+			msg_err_errno(errno, "cannot pass the socket for %s to the caller",
+				      t.target_label);
+			e = EGRESS_EIO;
+		} else {
+			msg_verbose("passed the tunnel to %s to the caller", t.target_label);
+		}
+		tunnel_close(&t);
+		return e;
+	}
 	struct relay_opts o = {
 		.in_fd = STDIN_FILENO,
 		.out_fd = STDOUT_FILENO,
@@ -121,6 +133,12 @@ int main(int argc, char **argv)
 		return EGRESS_EUSAGE;
 	case CLI_RUN:
 		break;
+	}
+	if (cfg.fdpass && !fdpass_possible(STDOUT_FILENO)) {
+		msg_err("--fdpass needs stdout to be a Unix socket (ssh -o ProxyUseFdpass=yes "
+			"runs its ProxyCommand so)");
+		cli_free(&cfg);
+		return EGRESS_EUSAGE;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		msg_err("cannot initialise libcurl");

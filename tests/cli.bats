@@ -303,3 +303,15 @@ bad_host() {
 	assert_output ''
 	assert_stderr --partial 'refused CONNECT 127.0.0.1:22: 403'
 }
+
+@test "--fdpass with stdout not a Unix socket is refused before any traffic" {
+	run -2 --separate-stderr egress -F -x "$PROXY" 127.0.0.1 22 </dev/null
+	assert_stderr --partial '--fdpass needs stdout to be a Unix socket'
+	assert_no_connection "$P_LOG"
+}
+
+@test "--fdpass with --half-close is refused" {
+	run -2 --separate-stderr egress -F --half-close -x "$PROXY" 127.0.0.1 22 </dev/null
+	assert_stderr --partial '--fdpass leaves no relay behind'
+	assert_no_connection "$P_LOG"
+}

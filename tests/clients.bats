@@ -120,3 +120,26 @@ assert_clone_of() {
 	assert_stderr --regexp 'unexpected disconnect|early EOF|remote end hung up'
 	[[ ! -e $BATS_TEST_TMPDIR/clone/README ]]
 }
+
+@test "ssh with ProxyUseFdpass: egress -F hands over the socket and is gone before the session runs" {
+	local dir=$BATS_TEST_TMPDIR wrapper=$BATS_TEST_TMPDIR/fdpass.sh
+	# The wrapper records egress's status once egress has exited; the remote
+	# command (run on this same machine) reads it during the session.
+	{
+		echo '#!/bin/sh'
+		printf '%q -F -x %q "$1" "$2"\n' "$EGRESS" "$TINY"
+		printf 'echo "exited $?" >%q\n' "$dir/status"
+	} >"$wrapper"
+	chmod +x "$wrapper"
+	run -0 --separate-stderr ssh_via "$wrapper %h %p" -o ProxyUseFdpass=yes -- \
+		cat "$dir/status"
+	assert_output 'exited 0'
+}
+
+@test "ssh with ProxyUseFdpass through squid carries 4 MiB intact" {
+	local data
+	data=$(random_file fdpass.bin 4194304)
+	run -0 --separate-stderr ssh_via "$(proxy_command -F -x "$SQUID")" \
+		-o ProxyUseFdpass=yes -- sha256sum <"$data"
+	assert_output "$(sha "$data")  -"
+}

@@ -408,14 +408,23 @@ start_sshd() {
 	_start_failed sshd "$dir/log"
 }
 
-# ssh_via PROXYCOMMAND CMD...: run CMD on the test sshd, through PROXYCOMMAND.
+# ssh_via PROXYCOMMAND [SSH-OPTION... --] CMD...: run CMD on the test sshd, through
+# PROXYCOMMAND.
 ssh_via() {
-	local proxycommand=$1
+	local proxycommand=$1 opts=()
 	shift
+	# Extra ssh options may come first, ended by "--".
+	if [[ " $* " == *" -- "* ]]; then
+		while [[ $1 != -- ]]; do
+			opts+=("$1")
+			shift
+		done
+		shift
+	fi
 	timeout 30 ssh -F /dev/null -p "$SSHD_PORT" -i "$SSH_KEY" \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=10 \
-		-o ProxyCommand="$proxycommand" "$(id -un)@127.0.0.1" "$@"
+		-o ProxyCommand="$proxycommand" "${opts[@]}" "$(id -un)@127.0.0.1" "$@"
 }
 
 # make_repo DIR NAME [BIG-MIB]: a bare repository DIR/NAME.git with a README and,
