@@ -8,42 +8,72 @@ EGRESS_DEPS=(
 	tinyproxy squid openssh-server openssh-client git openssl socat netcat-openbsd
 )
 
-# Print the packages of EGRESS_DEPS that are not installed, one a line.
+# Print the packages among "$@" that are not installed, one a line.
 deps_missing() {
 	local pkg
-	for pkg in "${EGRESS_DEPS[@]}"; do
+	for pkg in "$@"; do
 		if [[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null) != ii* ]]; then
 			printf '%s\n' "$pkg"
 		fi
 	done
 }
 
-# Install the missing packages. Returns 0 when all are there (without running apt at
-# all if nothing is missing), 2 when not root or not on a dpkg system (after saying
-# what to run), apt-get's status when it fails.
-deps_ensure() {
-	local missing
+# Whether we may install: root on a dpkg system. Says what to run otherwise.
+_deps_can_install() {
 	if ! command -v dpkg-query >/dev/null 2>&1; then
-		echo "$0: no dpkg-query here; install by hand the equivalents of: ${EGRESS_DEPS[*]}" >&2
-		return 2
+		echo "$0: no dpkg-query here; install by hand the equivalents of: $*" >&2
+		return 1
 	fi
-	mapfile -t missing < <(deps_missing)
-	((${#missing[@]} == 0)) && return 0
-
 	if ((EUID != 0)); then
-		echo "$0: missing packages: ${missing[*]}" >&2
+		echo "$0: missing packages: $*" >&2
 		echo "Run as root, or install them with:" >&2
-		echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
-		return 2
+		echo "  sudo apt-get install -y --no-install-recommends $*" >&2
+		return 1
 	fi
-
-	echo "==> installing: ${missing[*]}"
 	# Package scripts must not start system proxies and sshd on their default ports.
 	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
 		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 		chmod 755 /usr/sbin/policy-rc.d
 	fi
-	apt-get update </dev/null || return
+	if [[ -z ${_DEPS_UPDATED:-} ]]; then
+		apt-get update </dev/null >/dev/null || return
+		_DEPS_UPDATED=1
+	fi
+}
+
+# deps_ensure [PKG...]: install the missing ones of PKG... (default: EGRESS_DEPS).
+# Returns 0 when all are there (without running apt at all if nothing is missing),
+# 2 when not root or not on a dpkg system (after saying what to run), apt-get's
+# status when it fails.
+deps_ensure() {
+	local missing=()
+	(($#)) || set -- "${EGRESS_DEPS[@]}"
+	if command -v dpkg-query >/dev/null 2>&1; then
+		mapfile -t missing < <(deps_missing "$@")
+		((${#missing[@]})) || return 0
+	else
+		missing=("$@")
+	fi
+	_deps_can_install "${missing[@]}" || return 2
+	echo "==> installing: ${missing[*]}"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		"${missing[@]}" </dev/null
+}
+
+# deps_try PKG...: install what it can of PKG..., one at a time, never failing;
+# for optional packages (the benchmark's peers).
+deps_try() {
+	local missing pkg
+	command -v dpkg-query >/dev/null 2>&1 || return 0
+	mapfile -t missing < <(deps_missing "$@")
+	((${#missing[@]})) || return 0
+	_deps_can_install "${missing[@]}" 2>/dev/null || {
+		echo "$0: not root: skipping optional packages ${missing[*]}" >&2
+		return 0
+	}
+	for pkg in "${missing[@]}"; do
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			"$pkg" </dev/null >/dev/null 2>&1 ||
+			echo "$0: could not install $pkg" >&2
+	done
 }
