@@ -6,6 +6,10 @@ EGRESS_DEPS=(
 	build-essential meson ninja-build pkg-config libcurl4-openssl-dev scdoc
 	bats bats-support bats-assert python3
 	tinyproxy squid openssh-server openssh-client git openssl socat netcat-openbsd
+	# The static archives behind meson's static-libcurl (start-up; see meson.build).
+	libnghttp2-dev libidn2-dev librtmp-dev libssh2-1-dev libpsl-dev libssl-dev
+	libldap-dev libzstd-dev libbrotli-dev zlib1g-dev libunistring-dev libgnutls28-dev
+	nettle-dev libgmp-dev libtasn1-6-dev libsasl2-dev libkrb5-dev libp11-kit-dev
 )
 
 # Print the packages among "$@" that are not installed, one a line.
