@@ -10,8 +10,8 @@
  * with read() and write().
  *
  * Theory of operation. A direction knows two readiness bits: src_ready (poll said
- * readable; cleared when a read or splice comes back EAGAIN) and dst_ready (assumed
- * writable; cleared on EAGAIN). pump() moves bytes while the bits allow, for a
+ * readable; cleared when a read or splice comes back short or EAGAIN) and dst_ready
+ * (assumed writable; cleared on EAGAIN). pump() moves bytes while the bits allow, for a
  * bounded number of rounds so that one busy direction cannot starve the other; poll
  * waits only for the bits that are clear. splice() cannot say which end was not
  * ready, so its EAGAIN clears both and the next poll answers for each.
@@ -295,6 +295,12 @@ static bool splice_once(struct relay *r, struct relay_dir *d, long now, bool *mo
 	if (n > 0) {
 		r->last_active_ms = now;
 		*moved = true;
+		/* A short move most often means the source ran dry: wait for poll rather
+		 * than learn it from an EAGAIN that would also clear dst_ready and cost
+		 * another poll. If the destination was what filled up instead, the next
+		 * poll says the source is readable and the EAGAIN rule takes over. */
+		if (n < PIPE_SIZE)
+			d->src_ready = false;
 		return true;
 	}
 	if (n == 0) {
