@@ -10,7 +10,7 @@
  * with read() and write().
  *
  * Theory of operation. A direction knows two readiness bits: src_ready (poll said
- * readable; cleared when a read or splice comes back short or EAGAIN) and dst_ready
+ * readable; cleared when a read or splice comes back EAGAIN or small) and dst_ready
  * (assumed writable; cleared on EAGAIN). pump() moves bytes while the bits allow, for a
  * bounded number of rounds so that one busy direction cannot starve the other; poll
  * waits only for the bits that are clear. splice() cannot say which end was not
@@ -44,6 +44,8 @@
 #define COPY_BUF_SIZE (128 * 1024)
 /* Splice path: what local pipes are grown to (the default pipe-max-size). */
 #define PIPE_SIZE (1024 * 1024)
+/* A splice that moves less than this is taken as the source running dry. */
+#define SHORT_MOVE (64 * 1024)
 /* Moves one direction makes before the other gets its turn. */
 #define PUMP_ROUNDS 8
 
@@ -295,11 +297,12 @@ static bool splice_once(struct relay *r, struct relay_dir *d, long now, bool *mo
 	if (n > 0) {
 		r->last_active_ms = now;
 		*moved = true;
-		/* A short move most often means the source ran dry: wait for poll rather
-		 * than learn it from an EAGAIN that would also clear dst_ready and cost
-		 * another poll. If the destination was what filled up instead, the next
-		 * poll says the source is readable and the EAGAIN rule takes over. */
-		if (n < PIPE_SIZE)
+		/* A small move (a keystroke, a request) most often means the source ran
+		 * dry: wait for poll rather than learn it from an EAGAIN that would also
+		 * clear dst_ready and cost another poll. Bulk moves keep going: there a
+		 * short move is as often a full destination. Either way a wrong guess
+		 * costs one poll, never a stall. */
+		if (n < SHORT_MOVE)
 			d->src_ready = false;
 		return true;
 	}
