@@ -227,11 +227,29 @@ static void saw_eof(struct relay *r, struct relay_dir *d, long now)
 		r->eof_at_ms = now;
 }
 
+/* stdout's reader is gone. Whether stdin had ended decides the exit status (a
+ * client that closed both pipes is done), so look once more without waiting: the
+ * EOF may be there unread, as when git closes stdin and stdout together. */
+static enum relay_end reader_gone(struct relay *r)
+{
+	char scratch[4096];
+	struct pollfd p = { .fd = r->o.in_fd, .events = POLLIN };
+
+	for (int i = 0; i < 4 && !r->up.eof && poll(&p, 1, 0) == 1; i++) {
+		ssize_t n = read(r->o.in_fd, scratch, sizeof(scratch));
+		if (n == 0)
+			r->up.eof = true;
+		if (n != (ssize_t)sizeof(scratch))
+			break;
+	}
+	return r->end = RELAY_READER_GONE;
+}
+
 /* A failed write to d's destination: stdout's reader leaving is not an error. */
 static bool write_failed(struct relay *r, struct relay_dir *d, const char *op, int err)
 {
 	if (d->src_is_net && err == EPIPE) {
-		r->end = RELAY_READER_GONE;
+		reader_gone(r);
 		return false;
 	}
 	return fail(r, d->src_is_net ? RELAY_LOCAL_ERROR : RELAY_NET_ERROR, op, err);
@@ -386,7 +404,7 @@ enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], 
 	if (!pump(r, &r->down, now))
 		return r->end;
 	if (out_gone)
-		return r->end = RELAY_READER_GONE;
+		return reader_gone(r);
 	if (!r->down.eof && !pump(r, &r->up, now))
 		return r->end;
 	if (!finish_up(r))
