@@ -214,9 +214,12 @@ static void turn(struct row *w, const struct bench_env *e, const struct opts *o,
 		row_record(w, dirty[dir], round, &u, (double)s.dirty_kib);
 	}
 
-	measure_rtt(w->r, e, o->pings, &s);
+	/* Idle memory once per helper: the wait costs IDLE_SETTLE_MS a turn. */
+	measure_rtt(w->r, e, o->pings, round == 0, &s);
 	row_observe(w, &s);
 	row_record(w, M_RTT, round, &s, s.value);
+	if (round == 0 && s.ok && s.uss_kib >= 0)
+		row_record(w, M_USS_IDLE, round, &s, (double)s.uss_kib);
 	if (len < (int)sizeof(line))
 		snprintf(line + len, sizeof(line) - (size_t)len, ", RTT %s", s.ok ? "ok" : "fail");
 	fprintf(stderr, "%s\n", line);

@@ -250,7 +250,7 @@ static void pause_until(int64_t t)
 }
 
 void measure_rtt(const struct runner *r, const struct bench_env *e, unsigned pings,
-		 struct sample *s)
+		 bool idle_mem, struct sample *s)
 {
 	sample_init(s);
 	if (pings > PING_MAX)
@@ -287,6 +287,10 @@ void measure_rtt(const struct runner *r, const struct bench_env *e, unsigned pin
 	}
 	if (s->ok)
 		s->value = median(rtt, pings);
+	if (s->ok && idle_mem) {
+		pause_until(now_ns() + (int64_t)IDLE_SETTLE_MS * 1000000);
+		chan_memory(&c, &s->uss_kib, &s->dirty_kib);
+	}
 	char quit[PING_SIZE];
 	memset(quit, 'Q', sizeof(quit));
 	close_chan(&c, quit, sizeof(quit), s);

@@ -41,7 +41,10 @@ void measure_first_byte(const struct runner *r, const struct bench_env *e, struc
 /* Median milliseconds of pings round trips through the ping-pong server, each 64-byte
  * request written as 1 byte, then 63 bytes 200 us later (what Nagle's algorithm
  * holds back when a helper leaves TCP_NODELAY off). */
+/* With idle_mem, also reads the helper's memory after IDLE_SETTLE_MS of quiet in the
+ * tunnel, into s->uss_kib and s->dirty_kib: what a long, mostly idle session holds. */
+#define IDLE_SETTLE_MS 1500
 void measure_rtt(const struct runner *r, const struct bench_env *e, unsigned pings,
-		 struct sample *s);
+		 bool idle_mem, struct sample *s);
 
 #endif

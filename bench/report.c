@@ -6,6 +6,7 @@
  * helpers differ within one. A number appears only where a sample really produced it.
  */
 #include "report.h"
+#include "measure.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -168,13 +169,13 @@ static void memory_cell(char *out, const struct row *w, enum metric down, unsign
 /* The table's columns after the helper's name, in order. */
 enum column {
 	C_DOWN, C_UP, C_CPU_DOWN, C_CPU_UP, C_CPU_START, C_FIRST_MS, C_FIRST_X, C_RTT_MS, C_RTT_X,
-	C_USS, C_DIRTY, C_SHA, C_COUNT
+	C_USS, C_DIRTY, C_USS_IDLE, C_SHA, C_COUNT
 };
 
 static const char *const column_title[C_COUNT] = {
 	"down ×limit", "up ×limit", "CPU s/GiB down", "CPU s/GiB up", "start CPU ms",
 	"first byte ms", "first byte ×limit", "two-part RTT ms", "RTT ×limit", "USS KiB",
-	"dirty KiB", "sha256",
+	"dirty KiB", "idle USS KiB", "sha256",
 };
 
 static void print_row(FILE *out, struct row *w, const struct row *lim, const struct run_info *info)
@@ -208,6 +209,7 @@ static void print_row(FILE *out, struct row *w, const struct row *lim, const str
 		snprintf(c[C_RTT_X], CELL, "1");
 		snprintf(c[C_USS], CELL, "—");
 		snprintf(c[C_DIRTY], CELL, "—");
+		snprintf(c[C_USS_IDLE], CELL, "—");
 	} else {
 		ratio_cell(c[C_DOWN], w, lim, M_DOWN, rounds, "download");
 		ratio_cell(c[C_UP], w, lim, M_UP, rounds, "upload");
@@ -218,6 +220,7 @@ static void print_row(FILE *out, struct row *w, const struct row *lim, const str
 		ratio_cell(c[C_RTT_X], w, lim, M_RTT, rounds, "two-part RTT");
 		memory_cell(c[C_USS], w, M_USS_DOWN, rounds, "USS");
 		memory_cell(c[C_DIRTY], w, M_DIRTY_DOWN, rounds, "private dirty");
+		value_cell(c[C_USS_IDLE], w, M_USS_IDLE, rounds, 0, "", "idle USS");
 	}
 	value_cell(c[C_FIRST_MS], w, M_FIRST, rounds, 2, "", "first byte");
 	value_cell(c[C_RTT_MS], w, M_RTT, rounds, 2, "", "two-part RTT");
@@ -275,7 +278,13 @@ static void print_targets(FILE *out, struct row *rows, int nrows, unsigned round
 	}
 	target_line(out, "first byte ×limit", ratios(eg, lim, M_FIRST, rounds), 2, false, 2.0, "");
 	target_line(out, "two-part RTT ×limit", ratios(eg, lim, M_RTT, rounds), 2, false, 1.10, "");
-	target_line(out, "USS", memory(eg, M_USS_DOWN, rounds), 0, false, 1024, " KiB");
+	target_line(out, "USS after a transfer", memory(eg, M_USS_DOWN, rounds), 0, false, 1024,
+		    " KiB");
+	size_t n = 0;
+	for (unsigned r = 0; r < rounds; r++)
+		if (eg->m[M_USS_IDLE].ok[r])
+			v[n++] = eg->m[M_USS_IDLE].v[r];
+	target_line(out, "USS idle in a tunnel", summarize(v, n), 0, false, 1024, " KiB");
 }
 
 static void print_machine(FILE *out)
@@ -327,7 +336,9 @@ void report_print(FILE *out, struct row *rows, int nrows, const struct run_info 
 	fprintf(out, "USS: Private_Clean+Private_Dirty of smaps_rollup, read while the helper sits "
 		     "in its tunnel after each transfer; a library page counts as private when no "
 		     "other process maps it, so USS depends on what else runs. dirty: "
-		     "Private_Dirty alone.\n");
+		     "Private_Dirty alone. idle USS: the same, read once (first round) after "
+		     "%d ms of quiet in the ping-pong tunnel: what a long, mostly idle session "
+		     "holds.\n", IDLE_SETTLE_MS);
 	fprintf(out, "sha256: a %.0f MiB transfer each way hashed at both ends before the rounds; "
 		     "every byte of every timed transfer is also compared with the stream sent.\n",
 		(double)info->sha_size / (1024 * 1024));

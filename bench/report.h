@@ -23,6 +23,7 @@ enum metric {
 	M_USS_UP,    /* KiB, after the upload */
 	M_DIRTY_DOWN, /* KiB, the Private_Dirty part of M_USS_DOWN */
 	M_DIRTY_UP,
+	M_USS_IDLE,  /* KiB, in a tunnel after IDLE_SETTLE of quiet (first round only) */
 	M_COUNT
 };
 

@@ -1,6 +1,5 @@
 /* egress: parse the command line, open the tunnel, relay it, and turn the way it
  * ended into an exit status (see err.h). Only main() exits. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +9,7 @@
 #include "err.h"
 #include "fdpass.h"
 #include "log.h"
+#include "memtrim.h"
 #include "proxy.h"
 #include "relay.h"
 
@@ -95,25 +95,35 @@ static enum egress_err run(const struct egress_config *cfg)
 		tunnel_close(&t);
 		return e;
 	}
+	/* The bytes no longer need libcurl: let it go, and the memory it used. */
+	int net = tunnel_detach(&t);
+	if (net < 0) {
+		msg_err_errno(errno, "cannot take over the tunnel to %s", t.target_label);
+		tunnel_close(&t);
+		return EGRESS_EIO;
+	}
 	struct relay_opts o = {
 		.in_fd = STDIN_FILENO,
 		.out_fd = STDOUT_FILENO,
-		.net_fd = t.fd,
+		.net_fd = net,
 		/* A direct TCP peer handles half-close; proxies mostly do not (see relay.c). */
 		.forward_eof = !t.proxy || cfg->half_close,
 		.idle_timeout_ms = cfg->idle_timeout_ms,
 		.eof_timeout_ms = cfg->eof_timeout_ms,
+		/* Trimming costs ~1 ms: at the first pause, not before the first bytes. */
+		.quiet_ms = 1000,
+		.on_quiet = memtrim,
 	};
 	if (relay_init(&r, &o) < 0) {
 		msg_err_errno(errno, "cannot start the relay");
-		tunnel_close(&t);
+		close(net);
 		return EGRESS_EIO;
 	}
 	msg_verbose("tunnel to %s open; relaying", t.target_label);
 	relay_run(&r);
 	e = report(cfg, &r, &t);
 	relay_free(&r);
-	tunnel_close(&t);
+	close(net);
 	return e;
 }
 
@@ -140,13 +150,7 @@ int main(int argc, char **argv)
 		cli_free(&cfg);
 		return EGRESS_EUSAGE;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		msg_err("cannot initialise libcurl");
-		cli_free(&cfg);
-		return EGRESS_EIO;
-	}
 	e = run(&cfg);
-	curl_global_cleanup();
 	cli_free(&cfg);
 	return (int)e;
 }

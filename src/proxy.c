@@ -6,6 +6,7 @@
 #include "proxy.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,6 +331,11 @@ enum egress_err tunnel_open(const struct egress_config *cfg, struct tunnel *t)
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
 	endpoint_str(&cfg->target, t->target_label, sizeof(t->target_label));
+	/* Paired with the cleanup in tunnel_close; libcurl counts the pairs. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		msg_err("cannot initialise libcurl");
+		return EGRESS_EIO;
+	}
 	for (size_t i = 0; i < cfg->nheaders; i++) {
 		struct curl_slist *n = curl_slist_append(hdrs, cfg->headers[i]);
 		if (!n) {
@@ -356,13 +362,27 @@ enum egress_err tunnel_open(const struct egress_config *cfg, struct tunnel *t)
 			msg_err("%s", a.why);
 	}
 	curl_slist_free_all(hdrs);
+	if (e != EGRESS_OK)
+		curl_global_cleanup();
 	return e;
+}
+
+int tunnel_detach(struct tunnel *t)
+{
+	/* libcurl closes its socket on cleanup and never shuts it down, so the
+	 * connection lives on in the duplicate. */
+	int fd = fcntl(t->fd, F_DUPFD_CLOEXEC, 3);
+	if (fd >= 0)
+		tunnel_close(t);
+	return fd;
 }
 
 void tunnel_close(struct tunnel *t)
 {
-	if (t->handle)
-		curl_easy_cleanup(t->handle);
+	if (!t->handle)
+		return;
+	curl_easy_cleanup(t->handle);
+	curl_global_cleanup();
 	t->handle = NULL;
 	t->fd = -1;
 }

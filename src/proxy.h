@@ -27,4 +27,9 @@ const char *proxy_library_version(void);
 enum egress_err tunnel_open(const struct egress_config *cfg, struct tunnel *t);
 void tunnel_close(struct tunnel *t);
 
+/* Takes the tunnel's socket out of libcurl's hands: returns a descriptor the caller
+ * owns (or -1 with errno) and frees the libcurl handle, whose socket copy it closes.
+ * For a plain TCP tunnel only, where libcurl has no part in the bytes any more. */
+int tunnel_detach(struct tunnel *t);
+
 #endif

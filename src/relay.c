@@ -27,6 +27,7 @@
  *   any other failure: RELAY_NET_ERROR or RELAY_LOCAL_ERROR, with errno and the call.
  *   idle_timeout_ms without a byte moved: RELAY_IDLE.
  *   eof_timeout_ms after stdin's EOF, far side still open: RELAY_EOF_TIMEOUT.
+ *   quiet_ms without a byte moved, the first time: on_quiet() runs, nothing ends.
  * EINTR and EAGAIN mean "poll again"; short writes leave bytes for the next round.
  */
 #include "relay.h"
@@ -203,6 +204,8 @@ int relay_timeout(const struct relay *r, long now_ms)
 		t = earliest(t, r->last_active_ms + r->o.idle_timeout_ms, now_ms);
 	if (r->o.eof_timeout_ms && r->up.eof && !r->down.eof)
 		t = earliest(t, r->eof_at_ms + r->o.eof_timeout_ms, now_ms);
+	if (r->o.quiet_ms && !r->quiet_done)
+		t = earliest(t, r->last_active_ms + r->o.quiet_ms, now_ms);
 	return t;
 }
 
@@ -422,6 +425,10 @@ enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], 
 		return r->end = RELAY_IDLE;
 	if (r->o.eof_timeout_ms && r->up.eof && now - r->eof_at_ms >= r->o.eof_timeout_ms)
 		return r->end = RELAY_EOF_TIMEOUT;
+	if (r->o.quiet_ms && !r->quiet_done && now - r->last_active_ms >= r->o.quiet_ms) {
+		r->quiet_done = true;
+		r->o.on_quiet();
+	}
 	return RELAY_RUNNING;
 }
 

@@ -26,6 +26,10 @@ struct relay_opts {
 	bool forward_eof;     /* turn stdin EOF into shutdown(net, SHUT_WR) */
 	long idle_timeout_ms; /* 0: none */
 	long eof_timeout_ms;  /* 0: none */
+	/* Called once, the first time no byte has moved for quiet_ms (0: never); for
+	 * housekeeping that must not delay the first bytes of a session. */
+	long quiet_ms;
+	void (*on_quiet)(void);
 };
 
 /* One direction: bytes from src to dst, by splice() when a local end is a pipe,
@@ -47,6 +51,7 @@ struct relay {
 	struct relay_dir up, down; /* up: stdin -> net; down: net -> stdout */
 	int saved_in_flags, saved_out_flags;
 	long last_active_ms, eof_at_ms;
+	bool quiet_done;   /* on_quiet has run */
 	enum relay_end end;
 	int err;           /* errno for the *_ERROR ends */
 	const char *op;    /* "read", "write", "splice"... for the *_ERROR ends */

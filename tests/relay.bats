@@ -290,3 +290,13 @@ signal_test() {
 @test "SIGINT ends a running tunnel promptly" {
 	signal_test INT 130
 }
+
+@test "a tunnel quiet for over a second (memory handed back) still relays both ways" {
+	start_target ECHO echo
+	# egress drops the pages libcurl used after 1 s of quiet; the second line
+	# crosses the tunnel after that.
+	run -0 --separate-stderr egress --eof-timeout 1 -x "$TINY" 127.0.0.1 "$ECHO_PORT" \
+		< <(printf 'before\n'; sleep 1.6; printf 'after\n'; sleep 0.3)
+	assert_output $'before\nafter'
+	refute_stderr
+}
