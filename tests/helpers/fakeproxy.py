@@ -34,33 +34,15 @@ The process exits on its own after --lifetime seconds or when its parent dies.
 """
 
 import argparse
-import os
 import select
 import socket
 import sys
 import threading
 import time
 
-LOG_LOCK = threading.Lock()
+from loopserve import add_common_args, finish, log, serve, start, unescape, write_port_file
+
 MAX_HEAD = 64 * 1024
-
-
-def unescape(text):
-    return text.encode("utf-8").decode("unicode_escape").encode("latin-1")
-
-
-def log(path, lines):
-    with LOG_LOCK:
-        with open(path, "a", encoding="utf-8", errors="backslashreplace") as f:
-            for line in lines:
-                f.write(line + "\n")
-
-
-def write_port_file(path, port):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % port)
-    os.replace(tmp, path)
 
 
 def read_head(conn):
@@ -98,21 +80,6 @@ def parse_target(request_line):
         return host, int(port)
     except ValueError:
         return None
-
-
-def drain_and_close(conn, timeout=10.0):
-    """Half-close our side, read until the peer goes away (bounded), then close."""
-    try:
-        conn.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-    conn.settimeout(timeout)
-    try:
-        while conn.recv(65536):
-            pass
-    except OSError:
-        pass
-    conn.close()
 
 
 def hold_open(conn, lifetime):
@@ -246,7 +213,7 @@ def handle(conn, peer, opts):
             conn.sendall(head + body)
         except OSError:
             pass
-        drain_and_close(conn)
+        finish(conn)
         return
     if mode == "garbage":
         data = unescape(args[0]) if args else b"\x00\x01\x02 this is not HTTP \xff\xfe\r\n\r\n"
@@ -254,7 +221,7 @@ def handle(conn, peer, opts):
             conn.sendall(data)
         except OSError:
             pass
-        drain_and_close(conn)
+        finish(conn)
         return
     if mode == "flood":
         total = int(args[0]) if args else 1024 * 1024
@@ -284,14 +251,14 @@ def handle(conn, peer, opts):
             conn.close()
             return
         if target is None:
-            drain_and_close(conn)
+            finish(conn)
             return
     elif target is None:
         try:
             conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
         except OSError:
             pass
-        drain_and_close(conn)
+        finish(conn)
         return
     elif mode == "relay":
         conn.sendall(b"HTTP/1.1 200 Connection established\r\n" + extra_headers(opts)
@@ -311,36 +278,22 @@ def handle(conn, peer, opts):
     tunnel(conn, target, opts.half_close)
 
 
-def watchdog(deadline, ppid):
-    while True:
-        if time.monotonic() > deadline or os.getppid() != ppid:
-            os._exit(0)
-        time.sleep(0.2)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--port-file", required=True)
+    add_common_args(p)
     p.add_argument("--log", required=True)
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--bind", default="127.0.0.1")
     p.add_argument("--banner")
     p.add_argument("--banner-file")
     p.add_argument("--header", action="append", default=[],
                    help="extra reply header line (repeatable)")
     p.add_argument("--half-close", action="store_true")
-    p.add_argument("--lifetime", type=float, default=900.0)
     p.add_argument("mode", choices=["relay", "http10", "split", "coalesce", "status",
                                     "garbage", "close", "silent", "flood", "noaccept"])
     p.add_argument("args", nargs="*")
     opts = p.parse_args()
 
-    threading.Thread(target=watchdog, args=(time.monotonic() + opts.lifetime, os.getppid()),
-                     daemon=True).start()
-    family = socket.AF_INET6 if ":" in opts.bind else socket.AF_INET
-    srv = socket.socket(family, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((opts.bind, opts.port))
+    srv = start(opts)
+    family = srv.family
     port = srv.getsockname()[1]
     open(opts.log, "a").close()
 
@@ -360,11 +313,7 @@ def main():
         while True:
             time.sleep(3600)
 
-    srv.listen(128)
-    write_port_file(opts.port_file, port)
-    while True:
-        conn, peer = srv.accept()
-        threading.Thread(target=handle, args=(conn, peer, opts), daemon=True).start()
+    serve(srv, handle, opts)
 
 
 if __name__ == "__main__":

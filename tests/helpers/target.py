@@ -24,41 +24,11 @@ The process exits on its own after --lifetime seconds or when its parent dies.
 
 import argparse
 import hashlib
-import os
 import socket
 import sys
-import threading
 import time
 
-LOG_LOCK = threading.Lock()
-
-
-def unescape(text):
-    return text.encode("utf-8").decode("unicode_escape").encode("latin-1")
-
-
-def log(path, line):
-    if not path:
-        return
-    with LOG_LOCK:
-        with open(path, "a") as f:
-            f.write(line + "\n")
-
-
-def finish(conn, timeout=10.0):
-    """Half-close, wait (bounded) for the client to close, then close."""
-    try:
-        conn.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-    conn.settimeout(timeout)
-    try:
-        while conn.recv(65536):
-            pass
-    except OSError:
-        pass
-    conn.close()
-
+from loopserve import add_common_args, finish, log, serve, start, unescape
 
 def read_until_eof(conn, opts, echo=False):
     total = 0
@@ -154,41 +124,19 @@ def handle(conn, peer, opts):
             pass
 
 
-def watchdog(deadline, ppid):
-    while True:
-        if time.monotonic() > deadline or os.getppid() != ppid:
-            os._exit(0)
-        time.sleep(0.2)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--port-file", required=True)
+    add_common_args(p)
     p.add_argument("--log")
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--bind", default="127.0.0.1")
-    p.add_argument("--lifetime", type=float, default=900.0)
     p.add_argument("mode", choices=["source", "sink", "echo", "echo-n", "banner", "hold",
                                     "reset", "late"])
     p.add_argument("args", nargs="*")
     opts = p.parse_args()
 
-    threading.Thread(target=watchdog, args=(time.monotonic() + opts.lifetime, os.getppid()),
-                     daemon=True).start()
-    family = socket.AF_INET6 if ":" in opts.bind else socket.AF_INET
-    srv = socket.socket(family, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((opts.bind, opts.port))
-    srv.listen(128)
+    srv = start(opts)
     if opts.log:
         open(opts.log, "a").close()
-    tmp = opts.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.getsockname()[1])
-    os.replace(tmp, opts.port_file)
-    while True:
-        conn, peer = srv.accept()
-        threading.Thread(target=handle, args=(conn, peer[:2], opts), daemon=True).start()
+    serve(srv, handle, opts)
 
 
 if __name__ == "__main__":
