@@ -43,9 +43,10 @@ struct option_def {
 
 static const struct option_def options[] = {
 	{ "proxy", 'x', "URL[,URL...]", OPT_PROXY,
-	  "[http://][USER[:PASS]@]HOST[:PORT] (port 8080);\n"
-	  "a list is tried in order; \"\" means no proxy,\n"
-	  "whatever the environment says" },
+	  "[SCHEME://][USER[:PASS]@]HOST[:PORT]; SCHEME is\n"
+	  "http (port 8080), socks4, socks4a, socks5 or\n"
+	  "socks5h (port 1080); a list is tried in order;\n"
+	  "\"\" means no proxy, whatever the environment says" },
 	{ "noproxy", 0, "LIST", OPT_NOPROXY,
 	  "hosts reached directly: names, domains, IPs,\n"
 	  "CIDR blocks, or * (the rules of no_proxy)" },
@@ -66,8 +67,9 @@ static const struct option_def options[] = {
 	  "exit SECS after stdin EOF if the far side has\n"
 	  "not closed by then" },
 	{ "fdpass", 'F', NULL, OPT_FDPASS,
-	  "pass the connected socket to ssh over stdout and\n"
-	  "exit (ssh's ProxyUseFdpass yes): no relay remains" },
+	  "pass the connected socket to ssh over stdout\n"
+	  "and exit (ssh's ProxyUseFdpass yes): no relay\n"
+	  "process remains" },
 	{ "ipv4", '4', NULL, OPT_IPV4, "resolve names to IPv4 addresses only" },
 	{ "ipv6", '6', NULL, OPT_IPV6, "resolve names to IPv6 addresses only" },
 	{ "verbose", 'v', NULL, OPT_VERBOSE, "show the proxy conversation on stderr" },
@@ -82,8 +84,9 @@ static void print_help(FILE *f)
 {
 	fputs("Usage: egress [OPTIONS] HOST PORT\n"
 	      "       egress [OPTIONS] HOST:PORT       ([IPV6]:PORT)\n"
-	      "Open a TCP tunnel to HOST:PORT through an HTTP proxy (CONNECT) and relay it\n"
-	      "on stdin and stdout, e.g. ssh -o ProxyCommand='egress -x proxy:3128 %h %p' host\n"
+	      "Open a TCP tunnel to HOST:PORT through an HTTP (CONNECT) or SOCKS proxy and\n"
+	      "relay it on stdin and stdout, e.g.\n"
+	      "  ssh -o ProxyCommand='egress -x proxy:3128 %h %p' host\n"
 	      "\nOptions:\n", f);
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct option_def *o = &options[i];

@@ -110,11 +110,53 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t len, void *u
 	return 0;
 }
 
-/* "http://host:port" for libcurl, built from parts egress validated itself. */
+/* "scheme://host:port" for libcurl, built from parts egress validated itself. */
 static void proxy_url(const struct proxy_spec *p, char *buf, size_t bufsz)
 {
 	char hp[HOST_MAX + 9];
-	snprintf(buf, bufsz, "http://%s", endpoint_str(&p->addr, hp, sizeof(hp)));
+	snprintf(buf, bufsz, "%s://%s", proxy_scheme_name(p->scheme),
+		 endpoint_str(&p->addr, hp, sizeof(hp)));
+}
+
+/* A SOCKS proxy's refusal as an exit code and words. libcurl reports every SOCKS
+ * failure as CURLE_PROXY and says which in CURLINFO_PROXY_ERROR. */
+static enum egress_err socks_failure(long px, const char **words)
+{
+	switch (px) {
+	case CURLPX_USER_REJECTED:
+		*words = "rejected the user name or password";
+		return EGRESS_EAUTH;
+	case CURLPX_NO_AUTH:
+		*words = "accepts none of the offered authentication methods";
+		return EGRESS_EAUTH;
+	case CURLPX_REPLY_CONNECTION_REFUSED:
+		*words = "target refused the connection";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_HOST_UNREACHABLE:
+		*words = "target host unreachable";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_NETWORK_UNREACHABLE:
+		*words = "target network unreachable";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_NOT_ALLOWED:
+	case CURLPX_REQUEST_FAILED:
+		*words = "not allowed by the proxy's rules";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_TTL_EXPIRED:
+		*words = "TTL expired";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_GENERAL_SERVER_FAILURE:
+		*words = "general server failure";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_COMMAND_NOT_SUPPORTED:
+	case CURLPX_REPLY_ADDRESS_TYPE_NOT_SUPPORTED:
+	case CURLPX_BAD_ADDRESS_TYPE:
+		*words = "request not supported by the proxy";
+		return EGRESS_EREFUSED;
+	default:
+		*words = "malformed or missing SOCKS reply";
+		return EGRESS_EREFUSED;
+	}
 }
 
 /* The target as a URL; CURLU takes host and port separately, so nothing in the host
@@ -193,6 +235,21 @@ static enum egress_err classify(struct attempt *a, CURL *h, CURLcode rc)
 			snprintf(a->why, w, "proxy %s did not answer CONNECT %s within %s", p, tg, t);
 		return EGRESS_ETIMEOUT;
 	}
+	if (rc == CURLE_PROXY && a->proxy->scheme != PROXY_HTTP) {
+		long px = 0;
+		const char *words;
+		enum egress_err e;
+		curl_easy_getinfo(h, CURLINFO_PROXY_ERROR, &px);
+		if (px == CURLPX_RESOLVE_HOST) {
+			snprintf(a->why, w, "cannot resolve %s for SOCKS proxy %s (%s:// resolves "
+				 "here; socks5h:// lets the proxy)", tg, p,
+				 proxy_scheme_name(a->proxy->scheme));
+			return EGRESS_EUNREACH;
+		}
+		e = socks_failure(px, &words);
+		snprintf(a->why, w, "SOCKS proxy %s refused %s: %s", p, tg, words);
+		return e;
+	}
 	if (code == 407) {
 		snprintf(a->why, w, "proxy %s requires authentication for CONNECT %s: %s", p, tg,
 			 a->status[0] ? a->status : "407");
@@ -256,14 +313,18 @@ static bool set_options(CURL *h, struct attempt *a, CURLU *url, struct curl_slis
 	}
 	proxy_url(a->proxy, purl, sizeof(purl));
 	SET(CURLOPT_PROXY, purl);
-	SET(CURLOPT_HTTPPROXYTUNNEL, 1L);
-	SET(CURLOPT_PROXYHEADER, hdrs);
-	SET(CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
-	if (cfg->user_agent)
-		SET(CURLOPT_USERAGENT, cfg->user_agent);
-	if (a->proxy->user) {
+	if (a->proxy->scheme == PROXY_HTTP) {
+		SET(CURLOPT_HTTPPROXYTUNNEL, 1L);
+		SET(CURLOPT_PROXYHEADER, hdrs);
+		SET(CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
+		if (cfg->user_agent)
+			SET(CURLOPT_USERAGENT, cfg->user_agent);
 		/* libcurl's default is preemptive Basic; ANY lets the proxy pick the scheme. */
-		SET(CURLOPT_PROXYAUTH, CURLAUTH_ANY);
+		if (a->proxy->user)
+			SET(CURLOPT_PROXYAUTH, CURLAUTH_ANY);
+	}
+	/* For SOCKS5 the same pair is the username/password method's. */
+	if (a->proxy->user) {
 		SET(CURLOPT_PROXYUSERNAME, a->proxy->user);
 		if (a->proxy->pass)
 			SET(CURLOPT_PROXYPASSWORD, a->proxy->pass);
@@ -298,7 +359,8 @@ static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struc
 		goto fail;
 	}
 	curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &code);
-	if (a->proxy && (code < 200 || code > 299)) {
+	/* SOCKS has no status code: libcurl's success is the proxy's. */
+	if (a->proxy && a->proxy->scheme == PROXY_HTTP && (code < 200 || code > 299)) {
 		/* CONNECT_ONLY can report success without a tunnel; never relay on that. */
 		snprintf(a->why, sizeof(a->why), "proxy %s gave no CONNECT reply for %s",
 			 a->proxy_label, a->target_label);

@@ -13,8 +13,25 @@
 
 #include "log.h"
 
-/* What curl users know from corporate proxies; curl itself defaults to 1080. */
-#define DEFAULT_PROXY_PORT "8080"
+static const struct {
+	const char *name;
+	enum proxy_scheme scheme;
+	const char *default_port; /* http: what corporate proxies use; SOCKS: its own */
+} schemes[] = {
+	{ "http", PROXY_HTTP, "8080" },
+	{ "socks4", PROXY_SOCKS4, "1080" },
+	{ "socks4a", PROXY_SOCKS4A, "1080" },
+	{ "socks5", PROXY_SOCKS5, "1080" },
+	{ "socks5h", PROXY_SOCKS5H, "1080" },
+};
+
+const char *proxy_scheme_name(enum proxy_scheme s)
+{
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (schemes[i].scheme == s)
+			return schemes[i].name;
+	return "?";
+}
 
 static bool fail(char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -261,7 +278,7 @@ static bool parse_proxy_buf(char *buf, struct proxy_spec *p, char *err, size_t e
 {
 	char q[128];
 	const char *sep, *auth, *at, *host, *port;
-	size_t hostlen;
+	size_t hostlen, k = 0; /* k: index in schemes[], http when none is given */
 
 	memset(p, 0, sizeof(*p));
 	/* Never echo credentials back: the userinfo is shown as "***". */
@@ -284,7 +301,10 @@ static bool parse_proxy_buf(char *buf, struct proxy_spec *p, char *err, size_t e
 			return fail(err, errsz, "invalid proxy URL \"%s\": bad scheme", q);
 		memcpy(scheme, buf, sl);
 		scheme[sl] = '\0';
-		if (strcasecmp(scheme, "http") != 0) {
+		for (k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++)
+			if (strcasecmp(scheme, schemes[k].name) == 0)
+				break;
+		if (k == sizeof(schemes) / sizeof(schemes[0])) {
 			char qs[64];
 			return fail(err, errsz, "invalid proxy URL \"%s\": unsupported scheme \"%s\"",
 				    q, shown(qs, sizeof(qs), scheme, sl));
@@ -293,7 +313,7 @@ static bool parse_proxy_buf(char *buf, struct proxy_spec *p, char *err, size_t e
 	} else {
 		auth = buf;
 	}
-	p->scheme = PROXY_HTTP;
+	p->scheme = schemes[k].scheme;
 
 	/* Only an empty path ("/") may follow the authority. */
 	size_t alen = strcspn(auth, "/?#");
@@ -325,7 +345,7 @@ static bool parse_proxy_buf(char *buf, struct proxy_spec *p, char *err, size_t e
 		spec_clear(p);
 		return fail(err, errsz, "invalid proxy URL \"%s\": no host", q);
 	}
-	if (!set_endpoint(&p->addr, host, hostlen, port ? port : DEFAULT_PROXY_PORT, err, errsz)) {
+	if (!set_endpoint(&p->addr, host, hostlen, port ? port : schemes[k].default_port, err, errsz)) {
 		char inner[ERR_MAX];
 		snprintf(inner, sizeof(inner), "%s", err);
 		spec_clear(p);

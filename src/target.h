@@ -18,7 +18,11 @@ struct endpoint {
 	bool ipv6;
 };
 
-enum proxy_scheme { PROXY_HTTP };
+/* socks4 and socks5 resolve the target here; socks4a and socks5h let the proxy. */
+enum proxy_scheme { PROXY_HTTP, PROXY_SOCKS4, PROXY_SOCKS4A, PROXY_SOCKS5, PROXY_SOCKS5H };
+
+/* The scheme's name as in a URL ("socks5h"). */
+const char *proxy_scheme_name(enum proxy_scheme s);
 
 /* One proxy of a -x list. user/pass are percent-decoded copies owned by the spec. */
 struct proxy_spec {

@@ -317,6 +317,54 @@ start_tinyproxy() {
 	_start_failed tinyproxy "$dir/log"
 }
 
+# start_microsocks NAME [USER PASS]: microsocks, a SOCKS5 server, on a free port;
+# sets NAME_PORT.  With USER PASS it demands that user name and password.
+start_microsocks() {
+	local name=$1 dir port pid attempt auth=()
+	[[ -n ${2:-} ]] && auth=(-u "$2" -P "$3")
+	dir=$(newdir "microsocks-$name")
+	for ((attempt = 1; attempt <= 3; attempt++)); do
+		port=$(free_port)
+		microsocks -i 127.0.0.1 -p "$port" "${auth[@]}" </dev/null >"$dir/log" 2>&1 3>&- &
+		pid=$!
+		register "$pid"
+		if wait_port "$port" "$pid"; then
+			_set "${name}_PORT" "$port"
+			return 0
+		fi
+		stop_pid "$pid"
+	done
+	_start_failed microsocks "$dir/log"
+}
+
+# start_danted NAME: dante, a SOCKS4 and SOCKS5 server, on a free port, no
+# authentication; it refuses connections to port 9.  Sets NAME_PORT.
+start_danted() {
+	local name=$1 dir port pid attempt
+	dir=$(newdir "danted-$name")
+	for ((attempt = 1; attempt <= 3; attempt++)); do
+		port=$(free_port)
+		{
+			printf 'logoutput: %s\ninternal: 127.0.0.1 port = %s\n' "$dir/log" "$port"
+			printf 'external: 127.0.0.1\nsocksmethod: none\nclientmethod: none\n'
+			# Settings come before rules; as root dante must be told whom to run as.
+			((EUID != 0)) || printf 'user.privileged: root\nuser.unprivileged: nobody\n'
+			echo 'client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }'
+			echo 'socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 port = 9 log: connect }'
+			echo 'socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }'
+		} >"$dir/danted.conf"
+		danted -f "$dir/danted.conf" -p "$dir/pid" -N 1 </dev/null >>"$dir/out" 2>&1 3>&- &
+		pid=$!
+		register "$pid"
+		if wait_port "$port" "$pid"; then
+			_set "${name}_PORT" "$port"
+			return 0
+		fi
+		stop_pid "$pid"
+	done
+	_start_failed danted "$dir/out"
+}
+
 # start_squid: sets SQUID_PORT, SQUID_PID, SQUID_DIR.  Squid answers 403 to a
 # CONNECT to port $SQUID_DENIED_PORT or to a host under $SQUID_DENIED_DOMAIN.
 SQUID_DENIED_PORT=9

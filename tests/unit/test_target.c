@@ -131,6 +131,14 @@ static void test_proxies(void)
 	CHECK(parse_proxy_list("user@h:1", &l, err, sizeof(err)) && !strcmp(l.v[0].user, "user") &&
 	      !l.v[0].pass);
 	proxy_list_free(&l);
+	CHECK(parse_proxy_list("socks5h://u:p@h, SOCKS4://h:9, socks4a://h, socks5://h", &l, err,
+			       sizeof(err)) && l.n == 4 && l.v[0].scheme == PROXY_SOCKS5H &&
+	      l.v[0].addr.port == 1080 && !strcmp(l.v[0].pass, "p") &&
+	      l.v[1].scheme == PROXY_SOCKS4 && l.v[1].addr.port == 9 &&
+	      l.v[2].scheme == PROXY_SOCKS4A && l.v[3].scheme == PROXY_SOCKS5);
+	proxy_list_free(&l);
+	CHECK(!strcmp(proxy_scheme_name(PROXY_SOCKS5H), "socks5h"));
+	CHECK(!parse_proxy_list("socks6://h:1", &l, err, sizeof(err)) && strstr(err, "unsupported"));
 	CHECK(!parse_proxy_list("ftp://h:1", &l, err, sizeof(err)) && strstr(err, "unsupported"));
 	CHECK(!parse_proxy_list("h:0", &l, err, sizeof(err)));
 	CHECK(!parse_proxy_list("h:", &l, err, sizeof(err)));
