@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SOCKS proxies: socks5 and socks5h through microsocks (with and without a user
-# name and password), socks4 and socks5 through dante; the raw relay, exit codes
-# and the stdin-EOF rule apply to them as to HTTP proxies.
+# name and password), socks4 and socks5 through dante, socks4a through OpenSSH's
+# dynamic forwarding (dante does not speak 4a); the raw relay, exit codes and the
+# stdin-EOF rule apply to them as to HTTP proxies.
 
 load helpers/common
 
@@ -18,6 +19,7 @@ setup_file() {
 	start_microsocks MSAUTH alice 's3cret-Pw'
 	start_danted DANTE
 	start_sshd
+	start_ssh_socks SSHD4A
 	start_target BANNER source "$d/banner.txt"
 	start_target SINK sink "$SIZE"
 	start_target SOURCE source "$d/big.bin"
@@ -47,6 +49,12 @@ through() {
 
 @test "socks5:// through dante" {
 	through "$D5"
+}
+
+@test "socks4a:// through ssh -D (the proxy resolves the name)" {
+	run -0 --separate-stderr egress -x "socks4a://127.0.0.1:$SSHD4A_PORT" localhost "$BANNER_PORT" </dev/null
+	assert_output "$BANNER"
+	refute_stderr
 }
 
 @test "SOCKS5 with the right user name and password" {

@@ -365,6 +365,28 @@ start_danted() {
 	_start_failed danted "$dir/out"
 }
 
+# start_ssh_socks NAME: OpenSSH's dynamic forwarding (ssh -D) through the test
+# sshd (start_sshd first): a SOCKS4, SOCKS4a and SOCKS5 server.  Sets NAME_PORT.
+start_ssh_socks() {
+	local name=$1 dir port pid attempt
+	dir=$(newdir "ssh-socks-$name")
+	for ((attempt = 1; attempt <= 3; attempt++)); do
+		port=$(free_port)
+		ssh -F /dev/null -p "$SSHD_PORT" -i "$SSH_KEY" -o StrictHostKeyChecking=no \
+			-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR \
+			-o ExitOnForwardFailure=yes -N -D "127.0.0.1:$port" "$(id -un)@127.0.0.1" \
+			</dev/null >"$dir/log" 2>&1 3>&- &
+		pid=$!
+		register "$pid"
+		if wait_port "$port" "$pid"; then
+			_set "${name}_PORT" "$port"
+			return 0
+		fi
+		stop_pid "$pid"
+	done
+	_start_failed "ssh -D" "$dir/log"
+}
+
 # start_squid: sets SQUID_PORT, SQUID_PID, SQUID_DIR.  Squid answers 403 to a
 # CONNECT to port $SQUID_DENIED_PORT or to a host under $SQUID_DENIED_DOMAIN.
 SQUID_DENIED_PORT=9
