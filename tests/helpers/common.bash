@@ -286,105 +286,109 @@ dead_port() {
 # ---------------------------------------------------------------------------
 # Real servers.  Each tries a few ports in case another file grabbed one first.
 
-# start_tinyproxy: sets TINYPROXY_PORT, TINYPROXY_PID, TINYPROXY_DIR.
-start_tinyproxy() {
-	local dir port pid attempt
-	dir=$(newdir tinyproxy)
-	for ((attempt = 1; attempt <= 3; attempt++)); do
-		port=$(free_port)
-		cat >"$dir/tinyproxy.conf" <<-EOF
-			Port $port
-			Listen 127.0.0.1
-			Allow 127.0.0.1
-			Allow ::1
-			Timeout 600
-			MaxClients 200
-			LogLevel Info
-		EOF
-		# As root tinyproxy must be told whom to run as.
-		((EUID != 0)) || printf 'User nobody\nGroup nogroup\n' >>"$dir/tinyproxy.conf"
-		tinyproxy -d -c "$dir/tinyproxy.conf" </dev/null >"$dir/log" 2>&1 3>&- &
-		pid=$!
-		register "$pid"
-		if wait_port "$port" "$pid"; then
-			_set TINYPROXY_PORT "$port"
-			_set TINYPROXY_PID "$pid"
-			_set TINYPROXY_DIR "$dir"
+# _serve_on_free_port NAME LAUNCHER: runs LAUNCHER PORT (which starts a server in
+# the background, so that $! is its PID) on up to three free ports, until one
+# accepts; sets NAME_PORT and NAME_PID.  Another bats file may grab a port first.
+_serve_on_free_port() {
+	# Underscored names: the launcher sees this function's locals too, and must
+	# keep seeing its caller's $name, $dir...
+	local _var=$1 _launcher=$2 _port _pid _try
+	for ((_try = 1; _try <= 3; _try++)); do
+		_port=$(free_port)
+		"$_launcher" "$_port"
+		_pid=$!
+		register "$_pid"
+		if wait_port "$_port" "$_pid"; then
+			_set "${_var}_PORT" "$_port"
+			_set "${_var}_PID" "$_pid"
 			return 0
 		fi
-		stop_pid "$pid"
+		stop_pid "$_pid"
 	done
+	return 1
+}
+
+# start_tinyproxy: sets TINYPROXY_PORT, TINYPROXY_PID, TINYPROXY_DIR.
+start_tinyproxy() {
+	local dir
+	dir=$(newdir tinyproxy)
+	if _serve_on_free_port TINYPROXY _launch_tinyproxy; then
+		_set TINYPROXY_DIR "$dir"
+		return 0
+	fi
 	_start_failed tinyproxy "$dir/log"
+}
+
+# Starts it on port $1 (the caller's locals, e.g. $dir, are in scope).
+_launch_tinyproxy() {
+	local port=$1
+	cat >"$dir/tinyproxy.conf" <<-EOF
+		Port $port
+		Listen 127.0.0.1
+		Allow 127.0.0.1
+		Allow ::1
+		Timeout 600
+		MaxClients 200
+		LogLevel Info
+	EOF
+	# As root tinyproxy must be told whom to run as.
+	((EUID != 0)) || printf 'User nobody\nGroup nogroup\n' >>"$dir/tinyproxy.conf"
+	tinyproxy -d -c "$dir/tinyproxy.conf" </dev/null >"$dir/log" 2>&1 3>&- &
 }
 
 # start_microsocks NAME [USER PASS]: microsocks, a SOCKS5 server, on a free port;
 # sets NAME_PORT.  With USER PASS it demands that user name and password.
 start_microsocks() {
-	local name=$1 dir port pid attempt auth=()
+	local name=$1 dir auth=()
 	[[ -n ${2:-} ]] && auth=(-u "$2" -P "$3")
 	dir=$(newdir "microsocks-$name")
-	for ((attempt = 1; attempt <= 3; attempt++)); do
-		port=$(free_port)
-		microsocks -i 127.0.0.1 -p "$port" "${auth[@]}" </dev/null >"$dir/log" 2>&1 3>&- &
-		pid=$!
-		register "$pid"
-		if wait_port "$port" "$pid"; then
-			_set "${name}_PORT" "$port"
-			return 0
-		fi
-		stop_pid "$pid"
-	done
-	_start_failed microsocks "$dir/log"
+	_serve_on_free_port "$name" _launch_microsocks || _start_failed microsocks "$dir/log"
+}
+
+# Starts it on port $1 (the caller's locals, e.g. $dir, are in scope).
+_launch_microsocks() {
+	local port=$1
+	microsocks -i 127.0.0.1 -p "$port" "${auth[@]}" </dev/null >"$dir/log" 2>&1 3>&- &
 }
 
 # start_danted NAME: dante, a SOCKS4 and SOCKS5 server, on a free port, no
 # authentication; it refuses connections to port 9.  Sets NAME_PORT.
 start_danted() {
-	local name=$1 dir port pid attempt
+	local name=$1 dir
 	dir=$(newdir "danted-$name")
-	for ((attempt = 1; attempt <= 3; attempt++)); do
-		port=$(free_port)
-		{
-			printf 'logoutput: %s\ninternal: 127.0.0.1 port = %s\n' "$dir/log" "$port"
-			printf 'external: 127.0.0.1\nsocksmethod: none\nclientmethod: none\n'
-			# Settings come before rules; as root dante must be told whom to run as.
-			((EUID != 0)) || printf 'user.privileged: root\nuser.unprivileged: nobody\n'
-			echo 'client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }'
-			echo 'socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 port = 9 log: connect }'
-			echo 'socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }'
-		} >"$dir/danted.conf"
-		danted -f "$dir/danted.conf" -p "$dir/pid" -N 1 </dev/null >>"$dir/out" 2>&1 3>&- &
-		pid=$!
-		register "$pid"
-		if wait_port "$port" "$pid"; then
-			_set "${name}_PORT" "$port"
-			return 0
-		fi
-		stop_pid "$pid"
-	done
-	_start_failed danted "$dir/out"
+	_serve_on_free_port "$name" _launch_danted || _start_failed danted "$dir/out"
+}
+
+# Starts it on port $1 (the caller's locals, e.g. $dir, are in scope).
+_launch_danted() {
+	local port=$1
+	{
+		printf 'logoutput: %s\ninternal: 127.0.0.1 port = %s\n' "$dir/log" "$port"
+		printf 'external: 127.0.0.1\nsocksmethod: none\nclientmethod: none\n'
+		# Settings come before rules; as root dante must be told whom to run as.
+		((EUID != 0)) || printf 'user.privileged: root\nuser.unprivileged: nobody\n'
+		echo 'client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }'
+		echo 'socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 port = 9 log: connect }'
+		echo 'socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }'
+	} >"$dir/danted.conf"
+	danted -f "$dir/danted.conf" -p "$dir/pid" -N 1 </dev/null >>"$dir/out" 2>&1 3>&- &
 }
 
 # start_ssh_socks NAME: OpenSSH's dynamic forwarding (ssh -D) through the test
 # sshd (start_sshd first): a SOCKS4, SOCKS4a and SOCKS5 server.  Sets NAME_PORT.
 start_ssh_socks() {
-	local name=$1 dir port pid attempt
+	local name=$1 dir
 	dir=$(newdir "ssh-socks-$name")
-	for ((attempt = 1; attempt <= 3; attempt++)); do
-		port=$(free_port)
-		ssh -F /dev/null -p "$SSHD_PORT" -i "$SSH_KEY" -o StrictHostKeyChecking=no \
-			-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR \
-			-o ExitOnForwardFailure=yes -N -D "127.0.0.1:$port" "$(id -un)@127.0.0.1" \
-			</dev/null >"$dir/log" 2>&1 3>&- &
-		pid=$!
-		register "$pid"
-		if wait_port "$port" "$pid"; then
-			_set "${name}_PORT" "$port"
-			return 0
-		fi
-		stop_pid "$pid"
-	done
-	_start_failed "ssh -D" "$dir/log"
+	_serve_on_free_port "$name" _launch_ssh_socks || _start_failed "ssh -D" "$dir/log"
+}
+
+# Starts it on port $1 (the caller's locals, e.g. $dir, are in scope).
+_launch_ssh_socks() {
+	local port=$1
+	ssh -F /dev/null -p "$SSHD_PORT" -i "$SSH_KEY" -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR \
+		-o ExitOnForwardFailure=yes -N -D "127.0.0.1:$port" "$(id -un)@127.0.0.1" \
+		</dev/null >"$dir/log" 2>&1 3>&- &
 }
 
 # start_squid: sets SQUID_PORT, SQUID_PID, SQUID_DIR.  Squid answers 403 to a
@@ -392,7 +396,7 @@ start_ssh_socks() {
 SQUID_DENIED_PORT=9
 SQUID_DENIED_DOMAIN=denied.test
 start_squid() {
-	local dir name port pid attempt
+	local dir name
 	# squid drops to user proxy, which cannot enter bats's private temp dirs.
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/egress-squid.XXXXXX")
 	chmod 755 "$dir"
@@ -400,82 +404,76 @@ start_squid() {
 	name=egress${dir##*.}
 	name=${name//[^a-zA-Z0-9]/x}
 	register - "rm -rf '$dir' /dev/shm/$name-*"
-	for ((attempt = 1; attempt <= 3; attempt++)); do
-		port=$(free_port)
-		cat >"$dir/squid.conf" <<-EOF
-			http_port 127.0.0.1:$port
-			pid_filename $dir/squid.pid
-			cache_log $dir/cache.log
-			access_log none
-			cache_store_log none
-			coredump_dir $dir
-			cache deny all
-			cache_mem 8 MB
-			shutdown_lifetime 0 seconds
-			pinger_enable off
-			netdb_filename none
-			icp_port 0
-			htcp_port 0
-			visible_hostname egress-test
-			acl egress_denied_port port $SQUID_DENIED_PORT
-			acl egress_denied_domain dstdomain .$SQUID_DENIED_DOMAIN
-			http_access deny egress_denied_port
-			http_access deny egress_denied_domain
-			http_access allow localhost
-			http_access deny all
-		EOF
-		squid -N -f "$dir/squid.conf" -n "$name" </dev/null >"$dir/out" 2>&1 3>&- &
-		pid=$!
-		register "$pid"
-		if wait_port "$port" "$pid"; then
-			_set SQUID_PORT "$port"
-			_set SQUID_PID "$pid"
-			_set SQUID_DIR "$dir"
-			return 0
-		fi
-		stop_pid "$pid"
-	done
+	if _serve_on_free_port SQUID _launch_squid; then
+		_set SQUID_DIR "$dir"
+		return 0
+	fi
 	cat "$dir/out" >>"$dir/cache.log" 2>/dev/null
 	_start_failed squid "$dir/cache.log"
+}
+
+# Starts it on port $1 (the caller's locals, e.g. $dir, are in scope).
+_launch_squid() {
+	local port=$1
+	cat >"$dir/squid.conf" <<-EOF
+		http_port 127.0.0.1:$port
+		pid_filename $dir/squid.pid
+		cache_log $dir/cache.log
+		access_log none
+		cache_store_log none
+		coredump_dir $dir
+		cache deny all
+		cache_mem 8 MB
+		shutdown_lifetime 0 seconds
+		pinger_enable off
+		netdb_filename none
+		icp_port 0
+		htcp_port 0
+		visible_hostname egress-test
+		acl egress_denied_port port $SQUID_DENIED_PORT
+		acl egress_denied_domain dstdomain .$SQUID_DENIED_DOMAIN
+		http_access deny egress_denied_port
+		http_access deny egress_denied_domain
+		http_access allow localhost
+		http_access deny all
+	EOF
+	squid -N -f "$dir/squid.conf" -n "$name" </dev/null >"$dir/out" 2>&1 3>&- &
 }
 
 # start_sshd: sets SSHD_PORT, SSHD_PID, SSHD_DIR and SSH_KEY (a key of the
 # current user, who may log in).
 start_sshd() {
-	local dir port pid attempt
+	local dir
 	dir=$(newdir sshd)
 	if ((EUID == 0)); then mkdir -p /run/sshd; fi
 	ssh-keygen -q -t ed25519 -N '' -C egress-test-host -f "$dir/host_key" || return
 	ssh-keygen -q -t ed25519 -N '' -C egress-test-user -f "$dir/user_key" || return
 	cp "$dir/user_key.pub" "$dir/authorized_keys"
-	for ((attempt = 1; attempt <= 3; attempt++)); do
-		port=$(free_port)
-		cat >"$dir/sshd_config" <<-EOF
-			Port $port
-			ListenAddress 127.0.0.1
-			HostKey $dir/host_key
-			PidFile $dir/sshd.pid
-			AuthorizedKeysFile $dir/authorized_keys
-			PermitRootLogin prohibit-password
-			PasswordAuthentication no
-			KbdInteractiveAuthentication no
-			UsePAM no
-			StrictModes no
-			UseDNS no
-		EOF
-		/usr/sbin/sshd -D -e -f "$dir/sshd_config" </dev/null >"$dir/log" 2>&1 3>&- &
-		pid=$!
-		register "$pid"
-		if wait_port "$port" "$pid"; then
-			_set SSHD_PORT "$port"
-			_set SSHD_PID "$pid"
-			_set SSHD_DIR "$dir"
-			_set SSH_KEY "$dir/user_key"
-			return 0
-		fi
-		stop_pid "$pid"
-	done
+	if _serve_on_free_port SSHD _launch_sshd; then
+		_set SSHD_DIR "$dir"
+		_set SSH_KEY "$dir/user_key"
+		return 0
+	fi
 	_start_failed sshd "$dir/log"
+}
+
+# Starts it on port $1 (the caller's locals, e.g. $dir, are in scope).
+_launch_sshd() {
+	local port=$1
+	cat >"$dir/sshd_config" <<-EOF
+		Port $port
+		ListenAddress 127.0.0.1
+		HostKey $dir/host_key
+		PidFile $dir/sshd.pid
+		AuthorizedKeysFile $dir/authorized_keys
+		PermitRootLogin prohibit-password
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		UsePAM no
+		StrictModes no
+		UseDNS no
+	EOF
+	/usr/sbin/sshd -D -e -f "$dir/sshd_config" </dev/null >"$dir/log" 2>&1 3>&- &
 }
 
 # ssh_via PROXYCOMMAND [SSH-OPTION... --] CMD...: run CMD on the test sshd, through
@@ -515,27 +513,24 @@ make_repo() {
 
 # start_git_daemon: serves $GIT_BASE/{small,big}.git; sets GIT_PORT, GIT_PID, GIT_BASE.
 start_git_daemon() {
-	local dir port pid attempt
+	local dir
 	dir=$(newdir git)
 	mkdir -p "$dir/repos"
 	make_repo "$dir/repos" small || return
 	make_repo "$dir/repos" big 4 || return
-	for ((attempt = 1; attempt <= 3; attempt++)); do
-		port=$(free_port)
-		"$(git --exec-path)/git-daemon" --reuseaddr --export-all --base-path="$dir/repos" \
-			--listen=127.0.0.1 --port="$port" "$dir/repos" \
-			</dev/null >"$dir/log" 2>&1 3>&- &
-		pid=$!
-		register "$pid"
-		if wait_port "$port" "$pid"; then
-			_set GIT_PORT "$port"
-			_set GIT_PID "$pid"
-			_set GIT_BASE "$dir/repos"
-			return 0
-		fi
-		stop_pid "$pid"
-	done
+	if _serve_on_free_port GIT _launch_git_daemon; then
+		_set GIT_BASE "$dir/repos"
+		return 0
+	fi
 	_start_failed "git daemon" "$dir/log"
+}
+
+# Starts it on port $1 (the caller's locals, e.g. $dir, are in scope).
+_launch_git_daemon() {
+	local port=$1
+	"$(git --exec-path)/git-daemon" --reuseaddr --export-all --base-path="$dir/repos" \
+		--listen=127.0.0.1 --port="$port" "$dir/repos" \
+		</dev/null >"$dir/log" 2>&1 3>&- &
 }
 
 # ---------------------------------------------------------------------------

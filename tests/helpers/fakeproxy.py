@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 
-from loopserve import add_common_args, finish, log, serve, start, unescape, write_port_file
+from loopserve import add_common_args, drain, finish, log, serve, start, unescape, write_port_file
 
 MAX_HEAD = 64 * 1024
 
@@ -80,17 +80,6 @@ def parse_target(request_line):
         return host, int(port)
     except ValueError:
         return None
-
-
-def hold_open(conn, lifetime):
-    """Never answer; return when the client closes."""
-    conn.settimeout(lifetime)
-    try:
-        while conn.recv(65536):
-            pass
-    except OSError:
-        pass
-    conn.close()
 
 
 def reset(conn):
@@ -198,7 +187,7 @@ def handle(conn, peer, opts):
         conn.close()
         return
     if mode == "silent":
-        hold_open(conn, opts.lifetime)
+        drain(conn, opts.lifetime)
         return
     if mode == "status":
         code = args[0] if args else "403"
@@ -238,7 +227,7 @@ def handle(conn, peer, opts):
         except OSError:
             conn.close()
             return
-        hold_open(conn, opts.lifetime)
+        drain(conn, opts.lifetime)
         return
 
     # The modes below open a tunnel.

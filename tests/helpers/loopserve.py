@@ -34,12 +34,8 @@ def write_port_file(path, port):
     os.replace(tmp, path)
 
 
-def finish(conn, timeout=10.0):
-    """Half-close our side, read until the peer goes away (bounded), then close."""
-    try:
-        conn.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
+def drain(conn, timeout):
+    """Read and drop until the peer goes away or timeout passes, then close."""
     conn.settimeout(timeout)
     try:
         while conn.recv(65536):
@@ -47,6 +43,15 @@ def finish(conn, timeout=10.0):
     except OSError:
         pass
     conn.close()
+
+
+def finish(conn, timeout=10.0):
+    """Half-close our side, then drain (bounded)."""
+    try:
+        conn.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    drain(conn, timeout)
 
 
 def add_common_args(parser):
