@@ -10,11 +10,7 @@ SIZE=$((16 * 1024 * 1024))
 
 setup_file() {
 	local d=$BATS_FILE_TMPDIR
-	head -c "$SIZE" /dev/urandom >"$d/big.bin"
-	printf 'SSH-2.0-egress-socks-target\r\n' >"$d/banner.txt"
-	export BIG_SHA BANNER
-	BIG_SHA=$(sha "$d/big.bin")
-	BANNER=$(cat "$d/banner.txt")
+	make_payloads socks
 	start_microsocks MS
 	start_microsocks MSAUTH alice 's3cret-Pw'
 	start_danted DANTE

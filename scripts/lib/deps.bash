@@ -6,7 +6,7 @@ EGRESS_DEPS=(
 	build-essential meson ninja-build pkg-config libcurl4-openssl-dev scdoc
 	bats bats-support bats-assert python3
 	tinyproxy squid microsocks dante-server openssh-server openssh-client git openssl socat
-	netcat-openbsd
+	netcat-openbsd stunnel4
 	# The static archives behind meson's static-libcurl (start-up; see meson.build).
 	libnghttp2-dev libidn2-dev librtmp-dev libssh2-1-dev libpsl-dev libssl-dev
 	libldap-dev libzstd-dev libbrotli-dev zlib1g-dev libunistring-dev libgnutls28-dev

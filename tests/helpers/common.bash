@@ -391,25 +391,57 @@ _launch_ssh_socks() {
 		</dev/null >"$dir/log" 2>&1 3>&- &
 }
 
-# start_squid: sets SQUID_PORT, SQUID_PID, SQUID_DIR.  Squid answers 403 to a
-# CONNECT to port $SQUID_DENIED_PORT or to a host under $SQUID_DENIED_DOMAIN.
+# start_squid [NAME [AUTH]]: squid on a free port; sets NAME_PORT, NAME_PID and
+# NAME_DIR (NAME defaults to SQUID).  It answers 403 to a CONNECT to port
+# $SQUID_DENIED_PORT or to a host under $SQUID_DENIED_DOMAIN.  AUTH basic or
+# digest: only $PROXY_USER with $PROXY_PASS gets through (basic_ncsa_auth,
+# digest_file_auth), others get 407.
 SQUID_DENIED_PORT=9
 SQUID_DENIED_DOMAIN=denied.test
+PROXY_USER=alice
+PROXY_PASS='wonder.land-42'
+PROXY_REALM=egress-test
 start_squid() {
-	local dir name
+	local var=${1:-SQUID} auth=${2:-} dir name
 	# squid drops to user proxy, which cannot enter bats's private temp dirs.
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/egress-squid.XXXXXX")
 	chmod 755 "$dir"
-	if ((EUID == 0)); then chown proxy:proxy "$dir"; fi
 	name=egress${dir##*.}
 	name=${name//[^a-zA-Z0-9]/x}
 	register - "rm -rf '$dir' /dev/shm/$name-*"
-	if _serve_on_free_port SQUID _launch_squid; then
-		_set SQUID_DIR "$dir"
+	_squid_auth_conf "$auth" >"$dir/auth.conf" || return
+	if ((EUID == 0)); then chown -R proxy:proxy "$dir"; fi
+	if _serve_on_free_port "$var" _launch_squid; then
+		_set "${var}_DIR" "$dir"
 		return 0
 	fi
 	cat "$dir/out" >>"$dir/cache.log" 2>/dev/null
 	_start_failed squid "$dir/cache.log"
+}
+
+# _squid_auth_conf AUTH: squid.conf lines for AUTH ("" for none), with the
+# helper's password file written to $dir.
+_squid_auth_conf() {
+	local helpers=/usr/lib/squid
+	case $1 in
+	'') return 0 ;;
+	basic)
+		printf '%s:%s\n' "$PROXY_USER" "$(openssl passwd -apr1 "$PROXY_PASS")" >"$dir/passwd"
+		printf 'auth_param basic program %s/basic_ncsa_auth %s/passwd\n' "$helpers" "$dir"
+		;;
+	digest)
+		printf '%s:%s\n' "$PROXY_USER" "$PROXY_PASS" >"$dir/passwd"
+		printf 'auth_param digest program %s/digest_file_auth %s/passwd\n' "$helpers" "$dir"
+		;;
+	*)
+		echo "# start_squid: unknown auth scheme '$1'" >&2
+		return 1
+		;;
+	esac
+	printf 'auth_param %s realm %s\n' "$1" "$PROXY_REALM"
+	printf 'auth_param %s children 2 startup=1 idle=1\n' "$1"
+	printf 'acl egress_authed proxy_auth REQUIRED\n'
+	printf 'http_access deny !egress_authed\n'
 }
 
 # Starts it on port $1 (the caller's locals, e.g. $dir, are in scope).
@@ -432,12 +464,60 @@ _launch_squid() {
 		visible_hostname egress-test
 		acl egress_denied_port port $SQUID_DENIED_PORT
 		acl egress_denied_domain dstdomain .$SQUID_DENIED_DOMAIN
+		include $dir/auth.conf
 		http_access deny egress_denied_port
 		http_access deny egress_denied_domain
 		http_access allow localhost
 		http_access deny all
 	EOF
 	squid -N -f "$dir/squid.conf" -n "$name" </dev/null >"$dir/out" 2>&1 3>&- &
+}
+
+# make_payloads LABEL: in $BATS_FILE_TMPDIR, big.bin ($SIZE random bytes) and
+# banner.txt (an SSH-like line naming LABEL); exports BIG_SHA and BANNER.
+make_payloads() {
+	local d=$BATS_FILE_TMPDIR
+	head -c "$SIZE" /dev/urandom >"$d/big.bin"
+	printf 'SSH-2.0-egress-%s-target\r\n' "$1" >"$d/banner.txt"
+	export BIG_SHA BANNER
+	BIG_SHA=$(sha "$d/big.bin")
+	BANNER=$(cat "$d/banner.txt")
+}
+
+# make_tls_cert NAME [SAN]: a self-signed certificate that is its own CA (RSA 2048,
+# CN 127.0.0.1, valid 2 days), made in one step.  SAN defaults to
+# IP:127.0.0.1,DNS:localhost.  Sets NAME_CERT and NAME_KEY (PEM files).
+make_tls_cert() {
+	local name=$1 san=${2:-IP:127.0.0.1,DNS:localhost} dir
+	dir=$(newdir "cert-$name")
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-addext "subjectAltName=$san" -addext basicConstraints=critical,CA:TRUE \
+		-keyout "$dir/key.pem" -out "$dir/cert.pem" </dev/null >"$dir/log" 2>&1 ||
+		_start_failed "openssl req" "$dir/log" || return
+	_set "${name}_CERT" "$dir/cert.pem"
+	_set "${name}_KEY" "$dir/key.pem"
+}
+
+# start_stunnel NAME CONNECT-PORT CERT KEY [CAFILE]: stunnel, a TLS server on a
+# free port that relays to 127.0.0.1:CONNECT-PORT: an https:// proxy when a plain
+# proxy listens there.  With CAFILE it demands a client certificate that CAFILE
+# verifies.  Sets NAME_PORT and NAME_PID.
+start_stunnel() {
+	local name=$1 connect=$2 cert=$3 key=$4 cafile=${5:-} dir
+	dir=$(newdir "stunnel-$name")
+	_serve_on_free_port "$name" _launch_stunnel || _start_failed stunnel "$dir/log"
+}
+
+# Starts it on port $1 (the caller's locals, e.g. $dir, are in scope).
+_launch_stunnel() {
+	local port=$1
+	{
+		printf 'foreground = yes\npid =\ndebug = notice\n\n[proxy]\n'
+		printf 'accept = 127.0.0.1:%s\nconnect = 127.0.0.1:%s\n' "$port" "$connect"
+		printf 'cert = %s\nkey = %s\n' "$cert" "$key"
+		[[ -z $cafile ]] || printf 'verify = 2\nCAfile = %s\n' "$cafile"
+	} >"$dir/stunnel.conf"
+	stunnel4 "$dir/stunnel.conf" </dev/null >"$dir/log" 2>&1 3>&- &
 }
 
 # start_sshd: sets SSHD_PORT, SSHD_PID, SSHD_DIR and SSH_KEY (a key of the
