@@ -5,9 +5,10 @@
 _egress() {
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local opts_arg='-x --proxy --noproxy -H --proxy-header -A --user-agent
+		--proxy-cacert --proxy-capath --proxy-pinnedpubkey --proxy-cert --proxy-key
 		--connect-timeout --idle-timeout --keepalive --eof-timeout'
-	local opts_flag='--half-close -F --fdpass -4 --ipv4 -6 --ipv6 -v --verbose -q --quiet
-		-h --help -V --version'
+	local opts_flag='--proxy-insecure --half-close -F --fdpass -4 --ipv4 -6 --ipv6
+		-v --verbose -q --quiet -h --help -V --version'
 	COMPREPLY=()
 
 	# Look at the line split on blanks only: bash splits COMP_WORDS at ":" and "=",
@@ -20,9 +21,18 @@ _egress() {
 	((last > 0)) && prev=${w[last - 1]}
 
 	case $prev in
+	--proxy-cacert | --proxy-cert | --proxy-key)
+		mapfile -t COMPREPLY < <(compgen -f -- "$word")
+		return
+		;;
+	--proxy-capath)
+		mapfile -t COMPREPLY < <(compgen -d -- "$word")
+		return
+		;;
 	-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
-		--connect-timeout | --idle-timeout | --keepalive | --eof-timeout)
-		return # URLs, lists, headers, seconds: free text
+		--proxy-pinnedpubkey | --connect-timeout | --idle-timeout | --keepalive | \
+		--eof-timeout)
+		return # URLs, lists, headers, hashes, seconds: free text
 		;;
 	esac
 
@@ -36,7 +46,8 @@ _egress() {
 		case ${w[i]} in
 		--) dashdash=1 ;;
 		-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
-			--connect-timeout | --idle-timeout | --keepalive | --eof-timeout)
+			--proxy-cacert | --proxy-capath | --proxy-pinnedpubkey | --proxy-cert | \
+			--proxy-key | --connect-timeout | --idle-timeout | --keepalive | --eof-timeout)
 			((i++))
 			;;
 		-*) ;;

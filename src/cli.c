@@ -2,11 +2,13 @@
  * array and --help are both built from one table so that they cannot drift apart. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "proxy.h"
@@ -25,6 +27,12 @@ enum opt_id {
 	OPT_HALF_CLOSE,
 	OPT_EOF_TIMEOUT,
 	OPT_FDPASS,
+	OPT_PROXY_CACERT,
+	OPT_PROXY_CAPATH,
+	OPT_PROXY_INSECURE,
+	OPT_PROXY_PINNEDPUBKEY,
+	OPT_PROXY_CERT,
+	OPT_PROXY_KEY,
 	OPT_IPV4,
 	OPT_IPV6,
 	OPT_VERBOSE,
@@ -44,15 +52,27 @@ struct option_def {
 static const struct option_def options[] = {
 	{ "proxy", 'x', "URL[,URL...]", OPT_PROXY,
 	  "[SCHEME://][USER[:PASS]@]HOST[:PORT]; SCHEME is\n"
-	  "http (port 8080), socks4, socks4a, socks5 or\n"
-	  "socks5h (port 1080); a list is tried in order;\n"
-	  "\"\" means no proxy, whatever the environment says" },
+	  "http (port 8080), https (TLS to the proxy; port\n"
+	  "443), socks4, socks4a, socks5 or socks5h (port\n"
+	  "1080); a list is tried in order; \"\" means no\n"
+	  "proxy, whatever the environment says" },
 	{ "noproxy", 0, "LIST", OPT_NOPROXY,
 	  "hosts reached directly: names, domains, IPs,\n"
 	  "CIDR blocks, or * (the rules of no_proxy)" },
 	{ "proxy-header", 'H', "\"NAME: VALUE\"", OPT_PROXY_HEADER,
 	  "add a header to the CONNECT request (repeatable)" },
 	{ "user-agent", 'A', "STRING", OPT_USER_AGENT, "User-Agent of the CONNECT request" },
+	{ "proxy-cacert", 0, "FILE", OPT_PROXY_CACERT,
+	  "CA certificates to verify an https:// proxy with" },
+	{ "proxy-capath", 0, "DIR", OPT_PROXY_CAPATH,
+	  "directory of CA certificates (c_rehash form)" },
+	{ "proxy-insecure", 0, NULL, OPT_PROXY_INSECURE,
+	  "do not verify the https:// proxy's certificate" },
+	{ "proxy-pinnedpubkey", 0, "sha256//HASH", OPT_PROXY_PINNEDPUBKEY,
+	  "accept only this public key from the proxy" },
+	{ "proxy-cert", 0, "FILE", OPT_PROXY_CERT,
+	  "client certificate for the https:// proxy (PEM)" },
+	{ "proxy-key", 0, "FILE", OPT_PROXY_KEY, "its private key (PEM)" },
 	{ "connect-timeout", 0, "SECS", OPT_CONNECT_TIMEOUT,
 	  "bound on reaching the proxy and its CONNECT\n"
 	  "reply (default 30)" },
@@ -62,14 +82,15 @@ static const struct option_def options[] = {
 	{ "keepalive", 0, "SECS", OPT_KEEPALIVE, "send TCP keepalive probes after SECS idle" },
 	{ "half-close", 0, NULL, OPT_HALF_CLOSE,
 	  "forward stdin EOF through the proxy too (squid\n"
-	  "and tinyproxy then drop the whole tunnel)" },
+	  "and tinyproxy then drop the whole tunnel); not\n"
+	  "with https://" },
 	{ "eof-timeout", 0, "SECS", OPT_EOF_TIMEOUT,
 	  "exit SECS after stdin EOF if the far side has\n"
 	  "not closed by then" },
 	{ "fdpass", 'F', NULL, OPT_FDPASS,
 	  "pass the connected socket to ssh over stdout\n"
 	  "and exit (ssh's ProxyUseFdpass yes): no relay\n"
-	  "process remains" },
+	  "process remains; not with https://" },
 	{ "ipv4", '4', NULL, OPT_IPV4, "resolve names to IPv4 addresses only" },
 	{ "ipv6", '6', NULL, OPT_IPV6, "resolve names to IPv6 addresses only" },
 	{ "verbose", 'v', NULL, OPT_VERBOSE, "show the proxy conversation on stderr" },
@@ -84,8 +105,8 @@ static void print_help(FILE *f)
 {
 	fputs("Usage: egress [OPTIONS] HOST PORT\n"
 	      "       egress [OPTIONS] HOST:PORT       ([IPV6]:PORT)\n"
-	      "Open a TCP tunnel to HOST:PORT through an HTTP (CONNECT) or SOCKS proxy and\n"
-	      "relay it on stdin and stdout, e.g.\n"
+	      "Open a TCP tunnel to HOST:PORT through an HTTP(S) (CONNECT) or SOCKS proxy\n"
+	      "and relay it on stdin and stdout, e.g.\n"
 	      "  ssh -o ProxyCommand='egress -x proxy:3128 %h %p' host\n"
 	      "\nOptions:\n", f);
 	for (size_t i = 0; i < NOPTIONS; i++) {
@@ -143,6 +164,14 @@ static const struct option_def *find_short(int c)
 	return NULL;
 }
 
+static const char *opt_name(int id)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if ((int)options[i].id == id)
+			return options[i].name;
+	return "?";
+}
+
 static const char *env_get(const char *name)
 {
 	return getenv(name);
@@ -180,6 +209,38 @@ static bool choose_route(struct egress_config *cfg, const char *proxy_arg,
 		return false;
 	}
 	return true;
+}
+
+/* env NAME as a path for TLS, or NULL; one that cannot be read is a usage error
+ * (*bad set), as it is on the command line. */
+static const char *env_path(const char *name, bool *bad)
+{
+	const char *v = env_get(name);
+	if (!v || !*v)
+		return NULL;
+	/* OpenSSL takes a list of directories in SSL_CERT_DIR; each is its business. */
+	if (!strchr(v, ':') && access(v, R_OK) < 0) {
+		usage_error("%s: cannot read \"%s\": %s", name, v, strerror(errno));
+		*bad = true;
+	}
+	return v;
+}
+
+/* With no CA named, the variables curl's own tool reads name one for an https://
+ * proxy too: CURL_CA_BUNDLE, else SSL_CERT_FILE and SSL_CERT_DIR. Users behind an
+ * intercepting proxy set them once for every TLS client. */
+static bool ca_from_env(struct egress_config *cfg)
+{
+	bool bad = false;
+	if (cfg->proxy_cacert || cfg->proxy_capath || cfg->proxy_insecure)
+		return true;
+	cfg->proxy_cacert = env_path("CURL_CA_BUNDLE", &bad);
+	if (!cfg->proxy_cacert && !bad) {
+		cfg->proxy_cacert = env_path("SSL_CERT_FILE", &bad);
+		if (!bad)
+			cfg->proxy_capath = env_path("SSL_CERT_DIR", &bad);
+	}
+	return !bad;
 }
 
 static bool parse_args(int argc, char **argv, struct egress_config *cfg, bool *done)
@@ -272,6 +333,27 @@ static bool parse_args(int argc, char **argv, struct egress_config *cfg, bool *d
 		case OPT_FDPASS:
 			cfg->fdpass = true;
 			break;
+		case OPT_PROXY_CACERT:
+		case OPT_PROXY_CAPATH:
+		case OPT_PROXY_CERT:
+		case OPT_PROXY_KEY:
+			/* A path that cannot be read is a usage error, found before traffic. */
+			if (access(optarg, R_OK) < 0)
+				return usage_error("--%s: cannot read \"%s\": %s",
+						   opt_name(c), optarg, strerror(errno));
+			*(c == OPT_PROXY_CACERT	  ? &cfg->proxy_cacert
+			  : c == OPT_PROXY_CAPATH ? &cfg->proxy_capath
+			  : c == OPT_PROXY_CERT	  ? &cfg->proxy_cert
+						  : &cfg->proxy_key) = optarg;
+			break;
+		case OPT_PROXY_INSECURE:
+			cfg->proxy_insecure = true;
+			break;
+		case OPT_PROXY_PINNEDPUBKEY:
+			if (strncmp(optarg, "sha256//", 8) != 0 || strpbrk(optarg, "\r\n"))
+				return usage_error("--proxy-pinnedpubkey: expected sha256//BASE64");
+			cfg->proxy_pinnedpubkey = optarg;
+			break;
 		case OPT_IPV4:
 			cfg->family = 4;
 			break;
@@ -308,7 +390,22 @@ static bool parse_args(int argc, char **argv, struct egress_config *cfg, bool *d
 		return usage_error(argc < 1 ? "missing HOST PORT" : "too many arguments");
 	if (!parse_target(argc, argv, &cfg->target, err, sizeof(err)))
 		return usage_error("%s", err);
-	return choose_route(cfg, proxy_arg, noproxy_arg);
+	if (!choose_route(cfg, proxy_arg, noproxy_arg))
+		return false;
+	/* What TLS to the proxy cannot do, refused before any traffic. */
+	for (size_t i = 0; i < cfg->proxies.n; i++) {
+		if (cfg->proxies.v[i].scheme != PROXY_HTTPS)
+			continue;
+		if (!ca_from_env(cfg))
+			return false;
+		if (cfg->half_close)
+			return usage_error("--half-close cannot go through an https:// proxy: "
+					   "libcurl cannot close only the sending half of TLS");
+		if (cfg->fdpass)
+			return usage_error("--fdpass cannot hand over an https:// proxy's tunnel: "
+					   "its bytes are inside TLS that egress holds");
+	}
+	return true;
 }
 
 enum cli_result cli_parse(int argc, char **argv, struct egress_config *cfg)

@@ -22,6 +22,10 @@ struct egress_config {
 	long keepalive_secs;        /* 0: off */
 	bool half_close;
 	bool fdpass;                /* hand the socket to ssh instead of relaying */
+	/* TLS to an https:// proxy; NULL: libcurl's defaults. */
+	const char *proxy_cacert, *proxy_capath, *proxy_pinnedpubkey;
+	const char *proxy_cert, *proxy_key;
+	bool proxy_insecure;
 	int family;                 /* 0, 4 or 6 */
 };
 

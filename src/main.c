@@ -95,35 +95,46 @@ static enum egress_err run(const struct egress_config *cfg)
 		tunnel_close(&t);
 		return e;
 	}
-	/* The bytes no longer need libcurl: let it go, and the memory it used. */
-	int net = tunnel_detach(&t);
-	if (net < 0) {
-		msg_err_errno(errno, "cannot take over the tunnel to %s", t.target_label);
-		tunnel_close(&t);
-		return EGRESS_EIO;
-	}
+	struct relay_net_io tls_io = { tunnel_recv, tunnel_send, &t };
 	struct relay_opts o = {
 		.in_fd = STDIN_FILENO,
 		.out_fd = STDOUT_FILENO,
-		.net_fd = net,
-		/* A direct TCP peer handles half-close; proxies mostly do not (see relay.c). */
-		.forward_eof = !t.proxy || cfg->half_close,
+		/* A direct TCP peer handles half-close; proxies mostly do not (see relay.c).
+		 * Over TLS it cannot be done (cli.c refuses --half-close there). */
+		.forward_eof = !t.proxy || (cfg->half_close && !t.tls),
 		.idle_timeout_ms = cfg->idle_timeout_ms,
 		.eof_timeout_ms = cfg->eof_timeout_ms,
-		/* Trimming costs ~1 ms: at the first pause, not before the first bytes. */
-		.quiet_ms = 1000,
-		.on_quiet = memtrim,
 	};
+	int net = -1;
+	if (t.tls) {
+		/* TLS keeps libcurl in the path of every byte. */
+		o.net_fd = t.fd;
+		o.net_io = &tls_io;
+	} else {
+		/* The bytes no longer need libcurl: let it go, and the memory it used
+		 * at the first pause (trimming costs ~1 ms: not before the first bytes). */
+		net = tunnel_detach(&t);
+		if (net < 0) {
+			msg_err_errno(errno, "cannot take over the tunnel to %s", t.target_label);
+			tunnel_close(&t);
+			return EGRESS_EIO;
+		}
+		o.net_fd = net;
+		o.quiet_ms = 1000;
+		o.on_quiet = memtrim;
+	}
 	if (relay_init(&r, &o) < 0) {
 		msg_err_errno(errno, "cannot start the relay");
-		close(net);
-		return EGRESS_EIO;
+		e = EGRESS_EIO;
+	} else {
+		msg_verbose("tunnel to %s open; relaying", t.target_label);
+		relay_run(&r);
+		e = report(cfg, &r, &t);
+		relay_free(&r);
 	}
-	msg_verbose("tunnel to %s open; relaying", t.target_label);
-	relay_run(&r);
-	e = report(cfg, &r, &t);
-	relay_free(&r);
-	close(net);
+	if (net >= 0)
+		close(net);
+	tunnel_close(&t);
 	return e;
 }
 

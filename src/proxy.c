@@ -6,6 +6,7 @@
 #include "proxy.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +105,7 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t len, void *u
 		print_lines('<', data, len);
 		break;
 	default:
-		/* Tunnel bytes never pass through libcurl; TLS chatter is noise here. */
+		/* Tunnel bytes are the user's, never logged; TLS records are noise. */
 		break;
 	}
 	return 0;
@@ -187,6 +188,70 @@ static const char *secs_str(long ms, char *buf, size_t bufsz)
 	return buf;
 }
 
+static bool tls_failure(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CLIENTCERT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* OpenSSL's part of libcurl's message, "OpenSSL SSL_read: OpenSSL/3.0.11:
+ * error:0A000418:SSL routines::tlsv1 alert unknown ca, errno 0", is the reason at
+ * the end; libcurl's own messages ("SSL certificate problem: ...") stay whole. */
+static const char *tls_reason(const char *detail)
+{
+	static char reason[CURL_ERROR_SIZE];
+	const char *r = strstr(detail, "SSL routines::");
+	if (!r)
+		return detail;
+	r += strlen("SSL routines::");
+	size_t n = strcspn(r, ",");
+	snprintf(reason, sizeof(reason), "%.*s", (int)n, r);
+	return reason;
+}
+
+/* What to do about a TLS failure, when the reason tells. */
+static const char *tls_hint(const char *detail, bool client_cert)
+{
+	static const struct {
+		const char *needle;
+		bool client_cert; /* the hint applies only when one was given */
+		const char *hint;
+	} hints[] = {
+		/* A TLS client talking to a plain proxy gets an HTTP error page back,
+		 * which OpenSSL reports as a record it cannot parse. */
+		{ "wrong version number", false, " (is it a plain http:// proxy?)" },
+		{ "packet length", false, " (is it a plain http:// proxy?)" },
+		{ "self-signed certificate", false, " (--proxy-cacert FILE trusts it)" },
+		{ "unable to get local issuer", false, " (--proxy-cacert FILE names its CA)" },
+		{ "alert certificate required", false,
+		  " (the proxy wants a client certificate: --proxy-cert, --proxy-key)" },
+		{ "alert unknown ca", true, " (the proxy does not trust the client certificate)" },
+		{ "alert bad certificate", true, " (the proxy does not trust the client certificate)" },
+		{ "alert certificate unknown", true,
+		  " (the proxy does not trust the client certificate)" },
+	};
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if ((!hints[i].client_cert || client_cert) && strstr(detail, hints[i].needle))
+			return hints[i].hint;
+	return "";
+}
+
 /* Turns a failed attempt into an exit code and one line in a->why. */
 static enum egress_err classify(struct attempt *a, CURL *h, CURLcode rc)
 {
@@ -219,6 +284,24 @@ static enum egress_err classify(struct attempt *a, CURL *h, CURLcode rc)
 		}
 	}
 
+	/* A proxy that refuses the client certificate does so after the TLS 1.3
+	 * handshake: libcurl meets the alert reading the CONNECT reply, or, when the
+	 * proxy has closed already, a reset while sending CONNECT. */
+	bool io_failed = rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR;
+	if (a->proxy->scheme == PROXY_HTTPS && io_failed && a->reply_bytes == 0 &&
+	    oserr == ECONNRESET) {
+		snprintf(a->why, w, "TLS with proxy %s failed for %s: reset right after the "
+			 "handshake (%s)", p, tg, a->cfg->proxy_cert
+			 ? "does the proxy refuse the client certificate?"
+			 : "does the proxy want a client certificate? --proxy-cert, --proxy-key");
+		return EGRESS_ETLS;
+	}
+	if (tls_failure(rc) || (a->proxy->scheme == PROXY_HTTPS && io_failed &&
+				strstr(detail, "SSL routines"))) {
+		snprintf(a->why, w, "TLS with proxy %s failed for %s: %s%s", p, tg,
+			 tls_reason(detail), tls_hint(detail, a->cfg->proxy_cert != NULL));
+		return EGRESS_ETLS;
+	}
 	if (rc == CURLE_COULDNT_RESOLVE_PROXY) {
 		snprintf(a->why, w, "cannot resolve proxy host %s for %s", a->proxy->addr.host, tg);
 		return EGRESS_EUNREACH;
@@ -229,13 +312,20 @@ static enum egress_err classify(struct attempt *a, CURL *h, CURLcode rc)
 		return EGRESS_EUNREACH;
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		long sent = 0;
+		/* The CONNECT request goes out after the TLS handshake: none sent means
+		 * the handshake never finished, as when a plain proxy waits for a line. */
+		curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
 		if (nconn == 0)
 			snprintf(a->why, w, "timed out connecting to proxy %s for %s after %s", p, tg, t);
+		else if (a->proxy->scheme == PROXY_HTTPS && sent == 0)
+			snprintf(a->why, w, "proxy %s did not complete the TLS handshake for %s within "
+				 "%s (is it a plain http:// proxy?)", p, tg, t);
 		else
 			snprintf(a->why, w, "proxy %s did not answer CONNECT %s within %s", p, tg, t);
 		return EGRESS_ETIMEOUT;
 	}
-	if (rc == CURLE_PROXY && a->proxy->scheme != PROXY_HTTP) {
+	if (rc == CURLE_PROXY && a->proxy->scheme != PROXY_HTTP && a->proxy->scheme != PROXY_HTTPS) {
 		long px = 0;
 		const char *words;
 		enum egress_err e;
@@ -313,7 +403,23 @@ static bool set_options(CURL *h, struct attempt *a, CURLU *url, struct curl_slis
 	}
 	proxy_url(a->proxy, purl, sizeof(purl));
 	SET(CURLOPT_PROXY, purl);
-	if (a->proxy->scheme == PROXY_HTTP) {
+	if (a->proxy->scheme == PROXY_HTTPS) {
+		if (cfg->proxy_cacert)
+			SET(CURLOPT_PROXY_CAINFO, cfg->proxy_cacert);
+		if (cfg->proxy_capath)
+			SET(CURLOPT_PROXY_CAPATH, cfg->proxy_capath);
+		if (cfg->proxy_pinnedpubkey)
+			SET(CURLOPT_PROXY_PINNEDPUBLICKEY, cfg->proxy_pinnedpubkey);
+		if (cfg->proxy_cert)
+			SET(CURLOPT_PROXY_SSLCERT, cfg->proxy_cert);
+		if (cfg->proxy_key)
+			SET(CURLOPT_PROXY_SSLKEY, cfg->proxy_key);
+		if (cfg->proxy_insecure) {
+			SET(CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
+			SET(CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
+		}
+	}
+	if (a->proxy->scheme == PROXY_HTTP || a->proxy->scheme == PROXY_HTTPS) {
 		SET(CURLOPT_HTTPPROXYTUNNEL, 1L);
 		SET(CURLOPT_PROXYHEADER, hdrs);
 		SET(CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
@@ -360,7 +466,8 @@ static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struc
 	}
 	curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &code);
 	/* SOCKS has no status code: libcurl's success is the proxy's. */
-	if (a->proxy && a->proxy->scheme == PROXY_HTTP && (code < 200 || code > 299)) {
+	bool http = a->proxy && (a->proxy->scheme == PROXY_HTTP || a->proxy->scheme == PROXY_HTTPS);
+	if (http && (code < 200 || code > 299)) {
 		/* CONNECT_ONLY can report success without a tunnel; never relay on that. */
 		snprintf(a->why, sizeof(a->why), "proxy %s gave no CONNECT reply for %s",
 			 a->proxy_label, a->target_label);
@@ -371,9 +478,17 @@ static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struc
 		snprintf(a->why, sizeof(a->why), "libcurl gave no socket for %s", a->target_label);
 		goto fail;
 	}
+	/* Both point into *a, which ends with tunnel_open; a TLS tunnel's handle lives
+	 * on, and a failed curl_easy_recv would write its message into the buffer. */
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, NULL);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, NULL);
+	/* libcurl 7.88 logs a line for every curl_easy_recv and curl_easy_send. */
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
 	t->fd = fd;
 	t->handle = h;
 	t->proxy = a->proxy;
+	t->tls = a->proxy && a->proxy->scheme == PROXY_HTTPS;
 	snprintf(t->proxy_label, sizeof(t->proxy_label), "%s", a->proxy_label);
 	curl_url_cleanup(url);
 	return EGRESS_OK;
@@ -427,6 +542,42 @@ enum egress_err tunnel_open(const struct egress_config *cfg, struct tunnel *t)
 	if (e != EGRESS_OK)
 		curl_global_cleanup();
 	return e;
+}
+
+/* libcurl's failures as errno values for the relay's messages. */
+static ssize_t io_result(struct tunnel *t, CURLcode rc, size_t n)
+{
+	long oserr = 0;
+	if (rc == CURLE_OK)
+		return (ssize_t)n;
+	if (rc == CURLE_AGAIN) {
+		errno = EAGAIN;
+		return -1;
+	}
+	curl_easy_getinfo(t->handle, CURLINFO_OS_ERRNO, &oserr);
+	errno = oserr ? (int)oserr : EIO;
+	return -1;
+}
+
+ssize_t tunnel_recv(void *ctx, void *buf, size_t len)
+{
+	struct tunnel *t = ctx;
+	size_t n = 0;
+	/* Two statements: n must be read after libcurl has set it. */
+	CURLcode rc = curl_easy_recv(t->handle, buf, len, &n);
+	return io_result(t, rc, n);
+}
+
+ssize_t tunnel_send(void *ctx, const void *buf, size_t len)
+{
+	struct tunnel *t = ctx;
+	size_t n = 0;
+	CURLcode rc = curl_easy_send(t->handle, buf, len, &n);
+	/* Nothing sent is "again" whatever the code says: the relay then waits for
+	 * POLLOUT and retries the same bytes, as OpenSSL requires, instead of spinning. */
+	if (rc == CURLE_OK && n == 0 && len > 0)
+		rc = CURLE_AGAIN;
+	return io_result(t, rc, n);
 }
 
 int tunnel_detach(struct tunnel *t)

@@ -4,6 +4,7 @@
 #define EGRESS_PROXY_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "cli.h"
 #include "err.h"
@@ -15,6 +16,7 @@ struct tunnel {
 	int fd;
 	void *handle;
 	const struct proxy_spec *proxy; /* the proxy that accepted; NULL when direct */
+	bool tls;                       /* the bytes go through libcurl (https:// proxy) */
 	char proxy_label[HOST_MAX + 9]; /* "host:port" of that proxy, for messages */
 	char target_label[HOST_MAX + 9];
 };
@@ -26,6 +28,11 @@ const char *proxy_library_version(void);
  * tunnel. On failure the reason has been printed on stderr and t holds nothing. */
 enum egress_err tunnel_open(const struct egress_config *cfg, struct tunnel *t);
 void tunnel_close(struct tunnel *t);
+
+/* For a TLS tunnel: the tunnel's bytes through libcurl, shaped like recv(2) and
+ * send(2) for the relay (ctx is the struct tunnel). */
+ssize_t tunnel_recv(void *ctx, void *buf, size_t len);
+ssize_t tunnel_send(void *ctx, const void *buf, size_t len);
 
 /* Takes the tunnel's socket out of libcurl's hands: returns a descriptor the caller
  * owns (or -1 with errno) and frees the libcurl handle, whose socket copy it closes.

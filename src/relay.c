@@ -9,6 +9,15 @@
  * other local end (a terminal, a file, a socket) goes through a buffer of our own
  * with read() and write().
  *
+ * Through an https:// proxy the socket carries TLS, and the tunnel's bytes go through
+ * relay_net_io (libcurl's curl_easy_recv/send) on the copy path. Two rules of TLS
+ * shape that: decrypted bytes can wait inside the TLS layer where poll() cannot see
+ * them (the first ones often arrive with the CONNECT reply), so the tunnel is read
+ * until EAGAIN before every wait and a short read does not mean drained; and a write
+ * that said EAGAIN is retried with the same bytes at the same address (retry_len).
+ * Reading goes on meanwhile: a peer that sends before it reads on would otherwise
+ * deadlock with us.
+ *
  * Theory of operation. A direction knows two readiness bits: src_ready (poll said
  * readable; cleared when a read or splice comes back EAGAIN or small) and dst_ready
  * (assumed writable; cleared on EAGAIN). pump() moves bytes while the bits allow, for a
@@ -88,13 +97,14 @@ static bool prepare_pipe(int fd)
 	return true;
 }
 
-static int dir_init(struct relay_dir *d, int src, int dst, bool src_is_net)
+static int dir_init(struct relay_dir *d, int src, int dst, bool src_is_net, bool net_io)
 {
 	int local = src_is_net ? dst : src;
 	*d = (struct relay_dir){ .src = src, .dst = dst, .src_is_net = src_is_net,
 				 .dst_ready = true };
-	/* A terminal stays blocking (see make_nonblocking): never splice into one. */
-	d->splice = !is_blocking(local) && prepare_pipe(local);
+	/* A terminal stays blocking (see make_nonblocking): never splice into one.
+	 * Bytes that go through net_io are not in the socket: no splice either. */
+	d->splice = !net_io && !is_blocking(local) && prepare_pipe(local);
 	if (!d->splice && !(d->data = malloc(COPY_BUF_SIZE)))
 		return -1;
 	return 0;
@@ -107,12 +117,14 @@ int relay_init(struct relay *r, const struct relay_opts *o)
 	r->saved_in_flags = make_nonblocking(o->in_fd);
 	r->saved_out_flags = o->out_fd == o->in_fd ? -1 : make_nonblocking(o->out_fd);
 	make_nonblocking(o->net_fd);
-	if (dir_init(&r->up, o->in_fd, o->net_fd, false) < 0 ||
-	    dir_init(&r->down, o->net_fd, o->out_fd, true) < 0) {
+	if (dir_init(&r->up, o->in_fd, o->net_fd, false, o->net_io) < 0 ||
+	    dir_init(&r->down, o->net_fd, o->out_fd, true, o->net_io) < 0) {
 		relay_free(r);
 		errno = ENOMEM;
 		return -1;
 	}
+	/* Bytes that came with the CONNECT reply may already wait inside TLS. */
+	r->down.src_ready = o->net_io != NULL;
 	r->last_active_ms = relay_now_ms();
 	r->end = RELAY_RUNNING;
 	return 0;
@@ -262,14 +274,19 @@ static bool write_failed(struct relay *r, struct relay_dir *d, const char *op, i
 static bool copy_in(struct relay *r, struct relay_dir *d, long now, bool *moved)
 {
 	size_t room = COPY_BUF_SIZE - d->tail;
-	ssize_t n = d->src_is_net ? recv(d->src, d->data + d->tail, room, 0)
-				  : read(d->src, d->data + d->tail, room);
+	const struct relay_net_io *io = r->o.net_io;
+	ssize_t n = !d->src_is_net ? read(d->src, d->data + d->tail, room)
+		    : io	   ? io->recv(io->ctx, d->data + d->tail, room)
+				   : recv(d->src, d->data + d->tail, room, 0);
 	if (n > 0) {
 		d->tail += (size_t)n;
 		r->last_active_ms = now;
 		*moved = true;
-		/* A blocking source (a terminal) must not be read again before poll. */
-		if ((size_t)n < room || (!d->src_is_net && is_blocking(d->src)))
+		/* A short read means a drained socket, but not a drained TLS layer (one
+		 * record at a time). A blocking source (a terminal) must not be read
+		 * again before poll. */
+		if (((size_t)n < room && !(d->src_is_net && io)) ||
+		    (!d->src_is_net && is_blocking(d->src)))
 			d->src_ready = false;
 		return true;
 	}
@@ -287,16 +304,23 @@ static bool copy_in(struct relay *r, struct relay_dir *d, long now, bool *moved)
 /* One write from d's buffer; returns false when the relay ended. */
 static bool copy_out(struct relay *r, struct relay_dir *d, bool *moved)
 {
-	ssize_t n = d->src_is_net ? write(d->dst, d->data + d->head, d->tail - d->head)
-				  : send(d->dst, d->data + d->head, d->tail - d->head,
-					 MSG_NOSIGNAL);
+	const struct relay_net_io *io = r->o.net_io;
+	/* TLS (OpenSSL) wants a write that said "again" retried with the same bytes
+	 * at the same address, not with more: it has already encrypted part of them. */
+	size_t len = d->retry_len ? d->retry_len : d->tail - d->head;
+	ssize_t n = d->src_is_net ? write(d->dst, d->data + d->head, len)
+		    : io	  ? io->send(io->ctx, d->data + d->head, len)
+				  : send(d->dst, d->data + d->head, len, MSG_NOSIGNAL);
 	if (n < 0) {
 		if (transient(errno)) {
 			d->dst_ready = false;
+			if (!d->src_is_net && io)
+				d->retry_len = len;
 			return true;
 		}
 		return write_failed(r, d, "write", errno);
 	}
+	d->retry_len = 0;
 	d->head += (size_t)n;
 	*moved = *moved || n > 0;
 	if (d->head == d->tail) {
@@ -389,6 +413,10 @@ enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], 
 								     : RELAY_NET_ERROR,
 				    "poll", EBADF), r->end;
 
+	/* TLS may hold decrypted bytes that poll() cannot see, read in by any call of
+	 * the TLS layer: read the tunnel until EAGAIN before every wait. */
+	if (r->o.net_io && !r->down.eof)
+		r->down.src_ready = true;
 	if (pfd[SLOT_IN].revents & readable)
 		r->up.src_ready = true;
 	if (pfd[SLOT_NET_OUT].revents & (POLLOUT | POLLERR | POLLHUP))

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 enum relay_slot { SLOT_IN, SLOT_NET_OUT, SLOT_NET_IN, SLOT_OUT, SLOT_COUNT };
 
@@ -21,9 +22,20 @@ enum relay_end {
 	RELAY_LOCAL_ERROR, /* read of stdin or write of stdout failed: err, op */
 };
 
+/* The tunnel's bytes when they do not go straight through net_fd (TLS to the
+ * proxy): calls shaped like recv(2) and send(2), -1 with errno EAGAIN when not
+ * ready. The source may hold bytes that poll() cannot see, so it is read until
+ * EAGAIN before each wait. net_fd is still what poll() watches. */
+struct relay_net_io {
+	ssize_t (*recv)(void *ctx, void *buf, size_t len);
+	ssize_t (*send)(void *ctx, const void *buf, size_t len);
+	void *ctx;
+};
+
 struct relay_opts {
 	int in_fd, out_fd, net_fd;
-	bool forward_eof;     /* turn stdin EOF into shutdown(net, SHUT_WR) */
+	const struct relay_net_io *net_io; /* NULL: net_fd is the tunnel itself */
+	bool forward_eof;     /* turn stdin EOF into shutdown(net, SHUT_WR); not with net_io */
 	long idle_timeout_ms; /* 0: none */
 	long eof_timeout_ms;  /* 0: none */
 	/* Called once, the first time no byte has moved for quiet_ms (0: never); for
@@ -40,6 +52,7 @@ struct relay_dir {
 	bool splice;       /* move with splice(); data is NULL then */
 	char *data;        /* copy buffer: bytes [head, tail) wait for dst */
 	size_t head, tail;
+	size_t retry_len;  /* net_io send that said EAGAIN: retried with these same bytes */
 	bool src_ready;    /* poll said readable and no read has come back empty since */
 	bool dst_ready;    /* assumed writable until a write comes back EAGAIN */
 	bool eof;          /* src said EOF */

@@ -19,6 +19,7 @@ static const struct {
 	const char *default_port; /* http: what corporate proxies use; SOCKS: its own */
 } schemes[] = {
 	{ "http", PROXY_HTTP, "8080" },
+	{ "https", PROXY_HTTPS, "443" },
 	{ "socks4", PROXY_SOCKS4, "1080" },
 	{ "socks4a", PROXY_SOCKS4A, "1080" },
 	{ "socks5", PROXY_SOCKS5, "1080" },
