@@ -138,6 +138,11 @@ static void test_proxies(void)
 	      l.v[2].scheme == PROXY_SOCKS4A && l.v[3].scheme == PROXY_SOCKS5);
 	proxy_list_free(&l);
 	CHECK(!strcmp(proxy_scheme_name(PROXY_SOCKS5H), "socks5h"));
+	CHECK(parse_proxy_list("https://p.corp, HTTPS://u:p@[::1]:8443", &l, err, sizeof(err)) &&
+	      l.n == 2 && l.v[0].scheme == PROXY_HTTPS && l.v[0].addr.port == 443 &&
+	      l.v[1].scheme == PROXY_HTTPS && l.v[1].addr.port == 8443 && l.v[1].addr.ipv6);
+	proxy_list_free(&l);
+	CHECK(!strcmp(proxy_scheme_name(PROXY_HTTPS), "https"));
 	CHECK(!parse_proxy_list("socks6://h:1", &l, err, sizeof(err)) && strstr(err, "unsupported"));
 	CHECK(!parse_proxy_list("ftp://h:1", &l, err, sizeof(err)) && strstr(err, "unsupported"));
 	CHECK(!parse_proxy_list("h:0", &l, err, sizeof(err)));
