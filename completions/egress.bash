@@ -6,7 +6,7 @@ _egress() {
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local opts_arg='-x --proxy --noproxy -H --proxy-header -A --user-agent
 		--proxy-cacert --proxy-capath --proxy-pinnedpubkey --proxy-cert --proxy-key
-		--connect-timeout --idle-timeout --keepalive --eof-timeout'
+		-U --proxy-user --proxy-auth --netrc-file --connect-timeout --idle-timeout --keepalive --eof-timeout'
 	local opts_flag='--proxy-insecure --half-close -F --fdpass -4 --ipv4 -6 --ipv6
 		-v --verbose -q --quiet -h --help -V --version'
 	COMPREPLY=()
@@ -21,8 +21,12 @@ _egress() {
 	((last > 0)) && prev=${w[last - 1]}
 
 	case $prev in
-	--proxy-cacert | --proxy-cert | --proxy-key)
+	--proxy-cacert | --proxy-cert | --proxy-key | --netrc-file)
 		mapfile -t COMPREPLY < <(compgen -f -- "$word")
+		return
+		;;
+	--proxy-auth)
+		mapfile -t COMPREPLY < <(compgen -W 'any anysafe basic digest ntlm negotiate' -- "$word")
 		return
 		;;
 	--proxy-capath)
@@ -30,9 +34,9 @@ _egress() {
 		return
 		;;
 	-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
-		--proxy-pinnedpubkey | --connect-timeout | --idle-timeout | --keepalive | \
-		--eof-timeout)
-		return # URLs, lists, headers, hashes, seconds: free text
+		--proxy-pinnedpubkey | -U | --proxy-user | --connect-timeout | --idle-timeout | \
+		--keepalive | --eof-timeout)
+		return # URLs, lists, headers, hashes, users, seconds: free text
 		;;
 	esac
 
@@ -47,7 +51,8 @@ _egress() {
 		--) dashdash=1 ;;
 		-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
 			--proxy-cacert | --proxy-capath | --proxy-pinnedpubkey | --proxy-cert | \
-			--proxy-key | --connect-timeout | --idle-timeout | --keepalive | --eof-timeout)
+			--proxy-key | -U | --proxy-user | --proxy-auth | --netrc-file | \
+			--connect-timeout | --idle-timeout | --keepalive | --eof-timeout)
 			((i++))
 			;;
 		-*) ;;

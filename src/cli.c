@@ -8,11 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "credentials.h"
 #include "log.h"
 #include "proxy.h"
 #include "proxy_env.h"
+#include "secret.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 30000L
 
@@ -33,6 +36,9 @@ enum opt_id {
 	OPT_PROXY_PINNEDPUBKEY,
 	OPT_PROXY_CERT,
 	OPT_PROXY_KEY,
+	OPT_PROXY_USER,
+	OPT_PROXY_AUTH,
+	OPT_NETRC_FILE,
 	OPT_IPV4,
 	OPT_IPV6,
 	OPT_VERBOSE,
@@ -73,6 +79,15 @@ static const struct option_def options[] = {
 	{ "proxy-cert", 0, "FILE", OPT_PROXY_CERT,
 	  "client certificate for the https:// proxy (PEM)" },
 	{ "proxy-key", 0, "FILE", OPT_PROXY_KEY, "its private key (PEM)" },
+	{ "proxy-user", 'U', "USER[:PASS]", OPT_PROXY_USER,
+	  "proxy user; without PASS the password comes\n"
+	  "from EGRESS_PROXY_PASSWORD, netrc, askpass or\n"
+	  "the terminal" },
+	{ "proxy-auth", 0, "METHOD", OPT_PROXY_AUTH,
+	  "any (default), anysafe, basic, digest, ntlm or\n"
+	  "negotiate (Kerberos; no user: the ticket cache)" },
+	{ "netrc-file", 0, "FILE", OPT_NETRC_FILE,
+	  "read proxy credentials from FILE, not ~/.netrc" },
 	{ "connect-timeout", 0, "SECS", OPT_CONNECT_TIMEOUT,
 	  "bound on reaching the proxy and its CONNECT\n"
 	  "reply (default 30)" },
@@ -243,13 +258,75 @@ static bool ca_from_env(struct egress_config *cfg)
 	return !bad;
 }
 
+/* -U USER[:PASS]: copies both, then hides the password in argv. "USER:" is an
+ * empty password, as in curl. Sets *on_cmdline when there was one to hide. */
+static bool take_user(struct egress_config *cfg, char *arg, bool *on_cmdline)
+{
+	const char *colon = strchr(arg, ':');
+	size_t ul = colon ? (size_t)(colon - arg) : strlen(arg);
+
+	if (ul == 0)
+		return usage_error("--proxy-user: empty user name");
+	if (strpbrk(arg, "\r\n"))
+		return usage_error("--proxy-user: CR/LF not allowed");
+	free(cfg->proxy_user);
+	secret_free(cfg->proxy_pass);
+	cfg->proxy_user = strndup(arg, ul);
+	cfg->proxy_pass = colon ? strdup(colon + 1) : NULL;
+	if (!cfg->proxy_user || (colon && !cfg->proxy_pass)) {
+		msg_err("out of memory");
+		return false;
+	}
+	*on_cmdline = secret_hide_in_userpass(arg) || *on_cmdline;
+	return true;
+}
+
+static bool parse_auth(const char *arg, enum proxy_auth *out)
+{
+	static const char *const names[] = { "any", "anysafe", "basic", "digest", "ntlm",
+					     "negotiate" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcasecmp(arg, names[i])) {
+			*out = (enum proxy_auth)i;
+			return true;
+		}
+	return usage_error("--proxy-auth: unknown method \"%s\" (any, anysafe, basic, "
+			   "digest, ntlm, negotiate)", arg);
+}
+
+/* EGRESS_PROXY_PASSWORD, copied, then wiped where it stood and removed, so that
+ * neither /proc/PID/environ nor an askpass program sees it. */
+static bool take_env_password(struct egress_config *cfg)
+{
+	char *v = getenv("EGRESS_PROXY_PASSWORD");
+	if (v && *v) {
+		cfg->env_pass = strdup(v);
+		explicit_bzero(v, strlen(v));
+		if (!cfg->env_pass) {
+			msg_err("out of memory");
+			return false;
+		}
+	}
+	unsetenv("EGRESS_PROXY_PASSWORD");
+	return true;
+}
+
+static bool any_password(const struct egress_config *cfg)
+{
+	for (size_t i = 0; i < cfg->proxies.n; i++)
+		if (cfg->proxies.v[i].pass)
+			return true;
+	return cfg->proxy_pass || cfg->env_pass;
+}
+
 static bool parse_args(int argc, char **argv, struct egress_config *cfg, bool *done)
 {
 	struct option longopts[NOPTIONS + 1];
 	char shortopts[2 * NOPTIONS + 2], err[ERR_MAX];
-	const char *proxy_arg = NULL, *noproxy_arg = NULL;
+	const char *noproxy_arg = NULL;
+	char *proxy_arg = NULL, why[ERR_MAX];
 	size_t s = 0;
-	bool verbose = false, quiet = false;
+	bool verbose = false, quiet = false, pass_on_cmdline = false;
 	int c;
 
 	shortopts[s++] = ':';
@@ -354,6 +431,20 @@ static bool parse_args(int argc, char **argv, struct egress_config *cfg, bool *d
 				return usage_error("--proxy-pinnedpubkey: expected sha256//BASE64");
 			cfg->proxy_pinnedpubkey = optarg;
 			break;
+		case OPT_PROXY_USER:
+			if (!take_user(cfg, optarg, &pass_on_cmdline))
+				return false;
+			break;
+		case OPT_PROXY_AUTH:
+			if (!parse_auth(optarg, &cfg->proxy_auth))
+				return false;
+			break;
+		case OPT_NETRC_FILE:
+			/* Refused before any traffic, not passed over as ~/.netrc would be. */
+			if (!creds_netrc_safe(optarg, why, sizeof(why)))
+				return usage_error("--netrc-file: %s", why);
+			cfg->netrc_file = optarg;
+			break;
 		case OPT_IPV4:
 			cfg->family = 4;
 			break;
@@ -392,6 +483,16 @@ static bool parse_args(int argc, char **argv, struct egress_config *cfg, bool *d
 		return usage_error("%s", err);
 	if (!choose_route(cfg, proxy_arg, noproxy_arg))
 		return false;
+	if (proxy_arg && secret_hide_in_proxy_list(proxy_arg))
+		pass_on_cmdline = true;
+	if (pass_on_cmdline)
+		msg_warn("a password on the command line can be seen by other users (ps); "
+			 "EGRESS_PROXY_PASSWORD, ~/.netrc or the prompt keep it off");
+	if (!take_env_password(cfg))
+		return false;
+	/* From here a password may be in memory: no core file may hold it. */
+	if (any_password(cfg))
+		secret_protect_process();
 	/* What TLS to the proxy cannot do, refused before any traffic. */
 	for (size_t i = 0; i < cfg->proxies.n; i++) {
 		if (cfg->proxies.v[i].scheme != PROXY_HTTPS)
@@ -422,6 +523,10 @@ enum cli_result cli_parse(int argc, char **argv, struct egress_config *cfg)
 void cli_free(struct egress_config *cfg)
 {
 	proxy_list_free(&cfg->proxies);
+	free(cfg->proxy_user);
+	secret_free(cfg->proxy_pass);
+	secret_free(cfg->env_pass);
+	cfg->proxy_user = cfg->proxy_pass = cfg->env_pass = NULL;
 	free(cfg->headers);
 	cfg->headers = NULL;
 }

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "credentials.h"
 #include "log.h"
+#include "secret.h"
 
 struct attempt {
 	const struct egress_config *cfg;
@@ -24,7 +26,10 @@ struct attempt {
 	char first_line[128];            /* the reply's first line, shown when it is nonsense */
 	size_t reply_bytes;              /* header bytes received from the proxy */
 	char errbuf[CURL_ERROR_SIZE];
-	char why[ERR_MAX + 2 * HOST_MAX];  /* the failure, as one line */
+	char why[ERR_MAX + 2 * HOST_MAX];  /* the failure, as one line; "" when printed */
+	struct proxy_creds creds;        /* what this attempt may answer a 407 with */
+	bool had_pass;                   /* creds.pass was given to libcurl, then wiped */
+	char auth_sent[16];              /* the scheme of the last Proxy-Authorization sent */
 };
 
 const char *proxy_library_version(void)
@@ -64,9 +69,11 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 	return len;
 }
 
-/* Prints each line of a header block with a direction mark, hiding credentials. */
-static void print_lines(char mark, const char *data, size_t len)
+/* Prints each line of a header block with a direction mark when -v is on, hiding
+ * credentials; notes in a the scheme of a Proxy-Authorization line. */
+static void print_lines(struct attempt *a, char mark, const char *data, size_t len)
 {
+	bool show = log_verbose_enabled();
 	while (len) {
 		size_t n = 0;
 		while (n < len && data[n] != '\n')
@@ -78,8 +85,17 @@ static void print_lines(char mark, const char *data, size_t len)
 			char out[1024];
 			static const char auth[] = "Proxy-Authorization:";
 			if (line >= sizeof(auth) - 1 && strncasecmp(data, auth, sizeof(auth) - 1) == 0) {
-				msg_verbose("%c %s <hidden>", mark, auth);
-			} else {
+				const char *v = data + sizeof(auth) - 1;
+				const char *end = data + line;
+				while (v < end && *v == ' ')
+					v++;
+				size_t k = strcspn(v, " \r\n");
+				if (k > (size_t)(end - v))
+					k = (size_t)(end - v);
+				log_escape(a->auth_sent, sizeof(a->auth_sent), v, k);
+				if (show)
+					msg_verbose("%c %s %s <hidden>", mark, auth, a->auth_sent);
+			} else if (show) {
 				log_escape(out, sizeof(out), data, line);
 				msg_verbose("%c %s", mark, out);
 			}
@@ -92,17 +108,19 @@ static void print_lines(char mark, const char *data, size_t len)
 
 static int on_debug(CURL *h, curl_infotype type, char *data, size_t len, void *userp)
 {
+	struct attempt *a = userp;
 	(void)h;
-	(void)userp;
 	switch (type) {
 	case CURLINFO_TEXT:
-		print_lines('*', data, len);
+		if (log_verbose_enabled())
+			print_lines(a, '*', data, len);
 		break;
 	case CURLINFO_HEADER_OUT:
-		print_lines('>', data, len);
+		print_lines(a, '>', data, len);
 		break;
 	case CURLINFO_HEADER_IN:
-		print_lines('<', data, len);
+		if (log_verbose_enabled())
+			print_lines(a, '<', data, len);
 		break;
 	default:
 		/* Tunnel bytes are the user's, never logged; TLS records are noise. */
@@ -252,6 +270,82 @@ static const char *tls_hint(const char *detail, bool client_cert)
 	return "";
 }
 
+static unsigned long auth_mask(enum proxy_auth m)
+{
+	static const unsigned long masks[] = {
+		[AUTH_ANY] = CURLAUTH_ANY,	   [AUTH_ANYSAFE] = CURLAUTH_ANYSAFE,
+		[AUTH_BASIC] = CURLAUTH_BASIC,	   [AUTH_DIGEST] = CURLAUTH_DIGEST,
+		[AUTH_NTLM] = CURLAUTH_NTLM,	   [AUTH_NEGOTIATE] = CURLAUTH_NEGOTIATE,
+	};
+	return masks[m];
+}
+
+/* The names of the schemes in a CURLAUTH mask, ", "-separated, into buf. */
+static const char *scheme_names(unsigned long mask, char *buf, size_t bufsz)
+{
+	static const struct {
+		unsigned long bit;
+		const char *name;
+	} names[] = {
+		{ CURLAUTH_BASIC, "Basic" },
+		{ CURLAUTH_DIGEST, "Digest" },
+		{ CURLAUTH_NTLM, "NTLM" },
+		{ CURLAUTH_NEGOTIATE, "Negotiate" },
+	};
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (mask & names[i].bit)
+			n += (size_t)snprintf(buf + n, n < bufsz ? bufsz - n : 0, "%s%s",
+					      n ? ", " : "", names[i].name);
+	return buf;
+}
+
+/* A final 407: which credentials the proxy turned down, or, when egress had none
+ * to offer, what the proxy asks for and where egress looks for them. */
+static enum egress_err auth_failure(struct attempt *a, CURL *h)
+{
+	const char *p = a->proxy_label, *tg = a->target_label, *user = a->creds.user;
+	long avail = 0;
+	char offered[64], hint[192];
+	size_t w = sizeof(a->why);
+
+	curl_easy_getinfo(h, CURLINFO_PROXYAUTH_AVAIL, &avail);
+	scheme_names((unsigned long)avail, offered, sizeof(offered));
+	if (!strcmp(a->auth_sent, "Negotiate")) {
+		snprintf(a->why, w, "proxy %s rejected the Kerberos ticket (Negotiate) to CONNECT %s; "
+			 "klist shows the tickets", p, tg);
+		return EGRESS_EAUTH;
+	}
+	if (a->auth_sent[0]) {
+		/* Sent unasked (--proxy-auth basic) or not among what the proxy takes. */
+		bool offered_sent = offered[0] && strstr(offered, a->auth_sent);
+		snprintf(a->why, w, "proxy %s rejected the credentials for %s (%s) to CONNECT %s%s%s",
+			 p, user ? user : "", a->auth_sent, tg,
+			 offered[0] && !offered_sent ? "; it offers " : "",
+			 offered[0] && !offered_sent ? offered : "");
+		return EGRESS_EAUTH;
+	}
+	/* Negotiate was possible but nothing went out: GSS-API had no ticket. */
+	bool krb = (avail & CURLAUTH_NEGOTIATE) && (auth_mask(a->cfg->proxy_auth) & CURLAUTH_NEGOTIATE);
+	const char *kinit = krb ? ", or kinit for Negotiate" : "";
+	if (!avail)
+		snprintf(hint, sizeof(hint), "it names no scheme egress could answer");
+	else if (!user)
+		snprintf(hint, sizeof(hint), "give a user with -U or in the proxy URL%s", kinit);
+	else if (!a->had_pass)
+		snprintf(hint, sizeof(hint), "no password for %s: EGRESS_PROXY_PASSWORD, ~/.netrc, "
+			 "EGRESS_ASKPASS or a terminal to ask on%s", user, kinit);
+	else if (krb)
+		snprintf(hint, sizeof(hint), "no Kerberos ticket for Negotiate (kinit), which "
+			 "libcurl tries first; --proxy-auth can pick another scheme it offers");
+	else
+		snprintf(hint, sizeof(hint), "--proxy-auth allows none of them");
+	snprintf(a->why, w, "proxy %s requires authentication for CONNECT %s: %s%s%s; %s", p, tg,
+		 a->status[0] ? a->status : "407", offered[0] ? "; it offers " : "", offered, hint);
+	return EGRESS_EAUTH;
+}
+
 /* Turns a failed attempt into an exit code and one line in a->why. */
 static enum egress_err classify(struct attempt *a, CURL *h, CURLcode rc)
 {
@@ -340,11 +434,8 @@ static enum egress_err classify(struct attempt *a, CURL *h, CURLcode rc)
 		snprintf(a->why, w, "SOCKS proxy %s refused %s: %s", p, tg, words);
 		return e;
 	}
-	if (code == 407) {
-		snprintf(a->why, w, "proxy %s requires authentication for CONNECT %s: %s", p, tg,
-			 a->status[0] ? a->status : "407");
-		return EGRESS_EAUTH;
-	}
+	if (code == 407)
+		return auth_failure(a, h);
 	if (code >= 200 && code <= 299) {
 		/* A 2xx whose headers libcurl could not take, e.g. an endless header flood. */
 		snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p, tg, detail);
@@ -366,6 +457,34 @@ static enum egress_err classify(struct attempt *a, CURL *h, CURLcode rc)
 	}
 	snprintf(a->why, w, "proxy %s: CONNECT %s failed: %s", p, tg, detail);
 	return EGRESS_EIO;
+}
+
+/* What egress may answer an HTTP proxy's 407 with. libcurl's default is preemptive
+ * Basic, which a Digest-only proxy refuses: with several schemes allowed, libcurl
+ * waits for the 407 and picks the strongest the proxy offers. */
+static bool set_http_auth(CURL *h, struct attempt *a)
+{
+	unsigned long mask = auth_mask(a->cfg->proxy_auth);
+	bool ok = true;
+
+#define SET(opt, val) ok = ok && curl_easy_setopt(h, opt, val) == CURLE_OK
+	if (a->creds.user && a->creds.pass) {
+		SET(CURLOPT_PROXYUSERNAME, a->creds.user);
+		SET(CURLOPT_PROXYPASSWORD, a->creds.pass);
+		SET(CURLOPT_PROXYAUTH, mask);
+	} else if (mask & CURLAUTH_NEGOTIATE) {
+		/* No password: Kerberos can still answer, from the ticket cache. libcurl
+		 * answers only when some user is set, and with Negotiate as the one scheme
+		 * it would send a token before being asked; ONLY keeps it waiting for a
+		 * 407 that offers Negotiate, unless that is all the user allowed. */
+		SET(CURLOPT_PROXYUSERNAME, "");
+		SET(CURLOPT_PROXYPASSWORD, "");
+		SET(CURLOPT_PROXYAUTH, mask == CURLAUTH_NEGOTIATE
+					       ? CURLAUTH_NEGOTIATE
+					       : CURLAUTH_NEGOTIATE | CURLAUTH_ONLY);
+	}
+#undef SET
+	return ok;
 }
 
 static bool set_options(CURL *h, struct attempt *a, CURLU *url, struct curl_slist *hdrs)
@@ -391,10 +510,11 @@ static bool set_options(CURL *h, struct attempt *a, CURLU *url, struct curl_slis
 	}
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_HEADERDATA, a);
-	if (log_verbose_enabled()) {
-		SET(CURLOPT_DEBUGFUNCTION, on_debug);
-		SET(CURLOPT_VERBOSE, 1L);
-	}
+	/* Always: the debug callback is also where the scheme of a Proxy-Authorization
+	 * egress sends shows, for the message when the proxy rejects it. */
+	SET(CURLOPT_DEBUGFUNCTION, on_debug);
+	SET(CURLOPT_DEBUGDATA, a);
+	SET(CURLOPT_VERBOSE, 1L);
 	/* Set both, always: libcurl would otherwise read http_proxy and no_proxy itself. */
 	SET(CURLOPT_NOPROXY, "");
 	if (!a->proxy) {
@@ -425,15 +545,13 @@ static bool set_options(CURL *h, struct attempt *a, CURLU *url, struct curl_slis
 		SET(CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
 		if (cfg->user_agent)
 			SET(CURLOPT_USERAGENT, cfg->user_agent);
-		/* libcurl's default is preemptive Basic; ANY lets the proxy pick the scheme. */
-		if (a->proxy->user)
-			SET(CURLOPT_PROXYAUTH, CURLAUTH_ANY);
+		return ok && set_http_auth(h, a);
 	}
-	/* For SOCKS5 the same pair is the username/password method's. */
-	if (a->proxy->user) {
-		SET(CURLOPT_PROXYUSERNAME, a->proxy->user);
-		if (a->proxy->pass)
-			SET(CURLOPT_PROXYPASSWORD, a->proxy->pass);
+	/* For SOCKS5 the same pair is the username/password method's; SOCKS4 sends
+	 * the user as its user id. */
+	if (a->creds.user) {
+		SET(CURLOPT_PROXYUSERNAME, a->creds.user);
+		SET(CURLOPT_PROXYPASSWORD, a->creds.pass ? a->creds.pass : "");
 	}
 #undef SET
 	return ok;
@@ -449,15 +567,30 @@ static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struc
 	CURLcode rc;
 	long code = 0;
 
-	if (!url || !h || !set_options(h, a, url, hdrs)) {
-		snprintf(a->why, sizeof(a->why), "cannot set up libcurl for %s", a->target_label);
-		goto fail;
-	}
-	if (a->proxy)
+	if (a->proxy) {
 		msg_verbose("using proxy %s (from %s)", a->proxy_label, a->cfg->proxy_source);
-	else
+		e = creds_for_proxy(a->cfg, a->proxy, a->proxy_label, &a->creds);
+		if (e != EGRESS_OK) {
+			a->why[0] = '\0'; /* said already */
+			goto fail;
+		}
+		if (a->creds.pass) {
+			secret_protect_process();
+			msg_verbose("proxy user %s, password from %s", a->creds.user, a->creds.from);
+		}
+	} else {
 		msg_verbose("connecting directly to %s (%s)", a->target_label,
 			    a->cfg->direct_reason);
+	}
+	if (!url || !h || !set_options(h, a, url, hdrs)) {
+		snprintf(a->why, sizeof(a->why), "cannot set up libcurl for %s", a->target_label);
+		e = EGRESS_EIO;
+		goto fail;
+	}
+	/* libcurl has its own copy now. */
+	a->had_pass = a->creds.pass != NULL;
+	secret_free(a->creds.pass);
+	a->creds.pass = NULL;
 
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK) {
@@ -483,6 +616,8 @@ static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struc
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, NULL);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, NULL);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, NULL);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, NULL);
 	/* libcurl 7.88 logs a line for every curl_easy_recv and curl_easy_send. */
 	curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
 	t->fd = fd;
@@ -491,10 +626,12 @@ static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struc
 	t->tls = a->proxy && a->proxy->scheme == PROXY_HTTPS;
 	snprintf(t->proxy_label, sizeof(t->proxy_label), "%s", a->proxy_label);
 	curl_url_cleanup(url);
+	creds_clear(&a->creds);
 	return EGRESS_OK;
 fail:
 	curl_easy_cleanup(h);
 	curl_url_cleanup(url);
+	creds_clear(&a->creds);
 	return e;
 }
 
@@ -532,6 +669,10 @@ enum egress_err tunnel_open(const struct egress_config *cfg, struct tunnel *t)
 			endpoint_str(&a.proxy->addr, a.proxy_label, sizeof(a.proxy_label));
 		e = try_one(&a, hdrs, t);
 		if (e == EGRESS_OK)
+			break;
+		/* Credentials that could not be had end the whole attempt, said already:
+		 * the person declined, or --netrc-file went bad. */
+		if (!a.why[0])
 			break;
 		if (i + 1 < tries)
 			msg_verbose("proxy %s failed: %s; trying the next one", a.proxy_label, a.why);

@@ -315,3 +315,27 @@ bad_host() {
 	assert_stderr --partial '--fdpass leaves no relay behind'
 	assert_no_connection "$P_LOG"
 }
+
+# ---------------------------------------------------------------------------
+# Proxy credentials on the command line.
+
+@test "-U with an empty user name is refused" {
+	usage_error -U ':pw' -x "$PROXY" 127.0.0.1 22
+	assert_stderr --partial '--proxy-user: empty user name'
+	refute_stderr --partial pw
+}
+
+@test "-U with CR or LF is refused" {
+	usage_error -U $'alice\r\nX-Injected: 1' -x "$PROXY" 127.0.0.1 22
+	assert_stderr --partial '--proxy-user: CR/LF not allowed'
+}
+
+@test "--proxy-auth with an unknown method is refused, naming the known ones" {
+	usage_error --proxy-auth kerberos -x "$PROXY" 127.0.0.1 22
+	assert_stderr --partial '--proxy-auth: unknown method "kerberos" (any, anysafe, basic, digest, ntlm, negotiate)'
+}
+
+@test "--proxy-auth takes its methods in any case" {
+	run -5 --separate-stderr egress --proxy-auth NTLM -x "$PROXY" 127.0.0.1 22
+	assert_stderr --partial '403 Forbidden'
+}

@@ -41,7 +41,7 @@ egress_via() {
 	egress_via P
 	assert_equal "$status" 4
 	assert_output ''
-	assert_stderr "egress: proxy 127.0.0.1:$P_PORT requires authentication for CONNECT $T_HOSTPORT: 407 Proxy Authentication Required"
+	assert_stderr "egress: proxy 127.0.0.1:$P_PORT requires authentication for CONNECT $T_HOSTPORT: 407 Proxy Authentication Required; it offers Basic; give a user with -U or in the proxy URL"
 }
 
 @test "exit 5: proxy answers 502 Bad Gateway" {
@@ -175,5 +175,7 @@ egress_via() {
 	start_fakeproxy P status 403 Forbidden
 	run -5 --separate-stderr egress -x "http://user:s3cr3tpw@127.0.0.1:$P_PORT" \
 		127.0.0.1 "$T_PORT" </dev/null
-	assert_stderr "egress: proxy 127.0.0.1:$P_PORT refused CONNECT $T_HOSTPORT: 403 Forbidden"
+	# The warning that a password on the command line shows in ps, then the error.
+	assert_stderr "egress: a password on the command line can be seen by other users (ps); EGRESS_PROXY_PASSWORD, ~/.netrc or the prompt keep it off
+egress: proxy 127.0.0.1:$P_PORT refused CONNECT $T_HOSTPORT: 403 Forbidden"
 }

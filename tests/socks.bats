@@ -23,9 +23,9 @@ setup_file() {
 	export D4=socks4://127.0.0.1:$DANTE_PORT D5=socks5://127.0.0.1:$DANTE_PORT
 }
 
-# through PROXY-URL: the target's banner through that proxy, exit 0, stderr clean.
+# through URL [ARGS...]: the banner through egress -x URL ARGS..., stderr clean.
 through() {
-	run -0 --separate-stderr egress -x "$1" 127.0.0.1 "$BANNER_PORT" </dev/null
+	run -0 --separate-stderr egress -x "$@" 127.0.0.1 "$BANNER_PORT" </dev/null
 	assert_output "$BANNER"
 	refute_stderr
 }
@@ -54,7 +54,7 @@ through() {
 }
 
 @test "SOCKS5 with the right user name and password" {
-	through "socks5h://alice:s3cret-Pw@127.0.0.1:$MSAUTH_PORT"
+	through "socks5h://alice:s3cret-Pw@127.0.0.1:$MSAUTH_PORT" -q
 }
 
 @test "SOCKS5 with a wrong password: exit 4, the password nowhere" {

@@ -7,6 +7,7 @@ EGRESS_DEPS=(
 	bats bats-support bats-assert python3
 	tinyproxy squid microsocks dante-server openssh-server openssh-client git openssl socat
 	netcat-openbsd stunnel4
+	krb5-kdc krb5-admin-server krb5-user # a Kerberos realm for Negotiate proxy auth
 	# The static archives behind meson's static-libcurl (start-up; see meson.build).
 	libnghttp2-dev libidn2-dev librtmp-dev libssh2-1-dev libpsl-dev libssl-dev
 	libldap-dev libzstd-dev libbrotli-dev zlib1g-dev libunistring-dev libgnutls28-dev

@@ -395,7 +395,8 @@ _launch_ssh_socks() {
 # NAME_DIR (NAME defaults to SQUID).  It answers 403 to a CONNECT to port
 # $SQUID_DENIED_PORT or to a host under $SQUID_DENIED_DOMAIN.  AUTH basic or
 # digest: only $PROXY_USER with $PROXY_PASS gets through (basic_ncsa_auth,
-# digest_file_auth), others get 407.
+# digest_file_auth), others get 407; ntlm: any NTLM handshake (ntlm_fake_auth);
+# negotiate: a Kerberos ticket of start_kdc's realm.
 SQUID_DENIED_PORT=9
 SQUID_DENIED_DOMAIN=denied.test
 PROXY_USER=alice
@@ -420,7 +421,7 @@ start_squid() {
 }
 
 # _squid_auth_conf AUTH: squid.conf lines for AUTH ("" for none), with the
-# helper's password file written to $dir.
+# helper's password file written to $dir.  negotiate needs helpers/kerberos.
 _squid_auth_conf() {
 	local helpers=/usr/lib/squid
 	case $1 in
@@ -428,17 +429,26 @@ _squid_auth_conf() {
 	basic)
 		printf '%s:%s\n' "$PROXY_USER" "$(openssl passwd -apr1 "$PROXY_PASS")" >"$dir/passwd"
 		printf 'auth_param basic program %s/basic_ncsa_auth %s/passwd\n' "$helpers" "$dir"
+		printf 'auth_param basic realm %s\n' "$PROXY_REALM"
 		;;
 	digest)
 		printf '%s:%s\n' "$PROXY_USER" "$PROXY_PASS" >"$dir/passwd"
 		printf 'auth_param digest program %s/digest_file_auth %s/passwd\n' "$helpers" "$dir"
+		printf 'auth_param digest realm %s\n' "$PROXY_REALM"
+		;;
+	ntlm)
+		# Any user and password pass: what is proven is the handshake.
+		printf 'auth_param ntlm program %s/ntlm_fake_auth\n' "$helpers"
+		printf 'auth_param ntlm keep_alive on\n'
+		;;
+	negotiate)
+		squid_negotiate_conf || return
 		;;
 	*)
 		echo "# start_squid: unknown auth scheme '$1'" >&2
 		return 1
 		;;
 	esac
-	printf 'auth_param %s realm %s\n' "$1" "$PROXY_REALM"
 	printf 'auth_param %s children 2 startup=1 idle=1\n' "$1"
 	printf 'acl egress_authed proxy_auth REQUIRED\n'
 	printf 'http_access deny !egress_authed\n'

@@ -1,0 +1,184 @@
+/* The order in which proxy credentials are looked for, and the netrc file. */
+#include "credentials.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ask.h"
+#include "log.h"
+#include "netrc.h"
+#include "secret.h"
+
+/* Larger than any netrc a person writes; a bound on what we read and wipe. */
+#define NETRC_MAX (1024 * 1024)
+
+void creds_clear(struct proxy_creds *c)
+{
+	free(c->user);
+	secret_free(c->pass);
+	*c = (struct proxy_creds){ 0 };
+}
+
+static bool safe_stat(const struct stat *st, const char *path, char *why, size_t whysz)
+{
+	if (st->st_uid != geteuid()) {
+		snprintf(why, whysz, "%s belongs to another user", path);
+		return false;
+	}
+	if (st->st_mode & 077) {
+		snprintf(why, whysz, "%s is open to group or others (mode %04o; chmod 600 it)",
+			 path, (unsigned)(st->st_mode & 07777));
+		return false;
+	}
+	return true;
+}
+
+bool creds_netrc_safe(const char *path, char *why, size_t whysz)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		snprintf(why, whysz, "cannot read %s: %s", path, strerror(errno));
+		return false;
+	}
+	return safe_stat(&st, path, why, whysz);
+}
+
+/* ~/.netrc, from HOME or the password database. */
+static const char *default_netrc(char *buf, size_t bufsz)
+{
+	const char *home = getenv("HOME");
+	if (!home || !*home) {
+		const struct passwd *pw = getpwuid(geteuid());
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home)
+		return NULL;
+	snprintf(buf, bufsz, "%s/.netrc", home);
+	return buf;
+}
+
+/* Looks up host (and login, if given) in the netrc file. A missing ~/.netrc is
+ * normal; an unsafe one is passed over with a warning. --netrc-file was checked
+ * before any traffic, so a failure there now is an error. */
+static enum egress_err netrc_creds(const struct egress_config *cfg, const char *host,
+				   const char *login, char **login_out, char **pass_out)
+{
+	char pathbuf[4096], why[4200];
+	const char *path = cfg->netrc_file ? cfg->netrc_file : default_netrc(pathbuf, sizeof(pathbuf));
+	struct stat st;
+	char *text;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	*login_out = *pass_out = NULL;
+	if (!path)
+		return EGRESS_OK;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (!cfg->netrc_file && errno == ENOENT)
+			return EGRESS_OK;
+		msg_err_errno(errno, "cannot read %s", path);
+		return cfg->netrc_file ? EGRESS_EUSAGE : EGRESS_OK;
+	}
+	if (fstat(fd, &st) < 0 || !safe_stat(&st, path, why, sizeof(why))) {
+		close(fd);
+		if (cfg->netrc_file) {
+			msg_err("%s", why);
+			return EGRESS_EUSAGE;
+		}
+		msg_warn("not using %s: %s", path, why);
+		return EGRESS_OK;
+	}
+	text = malloc(NETRC_MAX + 1);
+	if (!text) {
+		close(fd);
+		return EGRESS_EIO;
+	}
+	while (len < NETRC_MAX && (n = read(fd, text + len, NETRC_MAX - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	text[len] = '\0';
+	netrc_lookup(text, host, login, login_out, pass_out);
+	explicit_bzero(text, len);
+	free(text);
+	return EGRESS_OK;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Asks a person for user's password to proxy label, the way the environment allows. */
+static enum egress_err ask_person(const char *user, const char *label, struct proxy_creds *c)
+{
+	char prompt[512];
+	const char *askpass = getenv("EGRESS_ASKPASS");
+
+	snprintf(prompt, sizeof(prompt), "egress: password for %s at proxy %s: ", user, label);
+	if (askpass && *askpass) {
+		c->from = "EGRESS_ASKPASS";
+	} else if (!ask_have_terminal()) {
+		askpass = getenv("SSH_ASKPASS");
+		if (!askpass || !*askpass)
+			return EGRESS_OK; /* nobody to ask */
+		c->from = "SSH_ASKPASS";
+	} else {
+		c->from = "the terminal";
+		c->pass = ask_terminal(prompt);
+		return c->pass ? EGRESS_OK : EGRESS_EAUTH;
+	}
+	c->pass = ask_program(askpass, prompt);
+	return c->pass ? EGRESS_OK : EGRESS_EAUTH;
+}
+
+enum egress_err creds_for_proxy(const struct egress_config *cfg, const struct proxy_spec *p,
+				const char *label, struct proxy_creds *c)
+{
+	bool from_url = p->user != NULL;
+	const char *pass = from_url ? p->pass : cfg->proxy_pass;
+	char *login = NULL, *netrc_pass = NULL;
+	enum egress_err e;
+
+	*c = (struct proxy_creds){ 0 };
+	c->user = dup_or_null(from_url ? p->user : cfg->proxy_user);
+	if (pass) {
+		c->pass = strdup(pass);
+		c->from = from_url ? "the proxy URL" : "-U";
+		return EGRESS_OK;
+	}
+	if (p->scheme == PROXY_SOCKS4 || p->scheme == PROXY_SOCKS4A)
+		return EGRESS_OK;
+	if (c->user && cfg->env_pass) {
+		c->pass = strdup(cfg->env_pass);
+		c->from = "EGRESS_PROXY_PASSWORD";
+		return EGRESS_OK;
+	}
+	e = netrc_creds(cfg, p->addr.host, c->user, &login, &netrc_pass);
+	if (e != EGRESS_OK)
+		return e;
+	if (login && !c->user)
+		c->user = login;
+	else
+		free(login);
+	if (netrc_pass) {
+		c->pass = netrc_pass;
+		c->from = "netrc";
+		return EGRESS_OK;
+	}
+	if (!c->user)
+		return EGRESS_OK;
+	return ask_person(c->user, label, c);
+}
