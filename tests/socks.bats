@@ -70,28 +70,49 @@ through() {
 	assert_stderr --partial "accepts none of the offered authentication methods"
 }
 
-@test "16 MiB down through socks5h:// arrive intact" {
+# down_intact URL / up_intact URL: 16 MiB each way through URL, by sha256.
+down_intact() {
 	local out=$BATS_TEST_TMPDIR/out
 	run -0 --separate-stderr bash -c '"$1" -x "$2" 127.0.0.1 "$3" </dev/null >"$4"' \
-		_ "$EGRESS" "$MS5H" "$SOURCE_PORT" "$out"
+		_ "$EGRESS" "$1" "$SOURCE_PORT" "$out"
 	assert_equal "$(sha "$out")" "$BIG_SHA"
+}
+
+up_intact() {
+	run -0 --separate-stderr egress -x "$1" 127.0.0.1 "$SINK_PORT" <"$BATS_FILE_TMPDIR/big.bin"
+	assert_output "$BIG_SHA"
+}
+
+@test "16 MiB down through socks5h:// arrive intact" {
+	down_intact "$MS5H"
 }
 
 @test "16 MiB up through socks5h:// arrive intact" {
-	run -0 --separate-stderr egress -x "$MS5H" 127.0.0.1 "$SINK_PORT" <"$BATS_FILE_TMPDIR/big.bin"
-	assert_output "$BIG_SHA"
+	up_intact "$MS5H"
+}
+
+@test "16 MiB down through socks5:// arrive intact" {
+	down_intact "$D5"
+}
+
+@test "16 MiB up through socks5:// arrive intact" {
+	up_intact "$D5"
 }
 
 @test "16 MiB down through socks4:// arrive intact" {
-	local out=$BATS_TEST_TMPDIR/out
-	run -0 --separate-stderr bash -c '"$1" -x "$2" 127.0.0.1 "$3" </dev/null >"$4"' \
-		_ "$EGRESS" "$D4" "$SOURCE_PORT" "$out"
-	assert_equal "$(sha "$out")" "$BIG_SHA"
+	down_intact "$D4"
 }
 
 @test "16 MiB up through socks4:// arrive intact" {
-	run -0 --separate-stderr egress -x "$D4" 127.0.0.1 "$SINK_PORT" <"$BATS_FILE_TMPDIR/big.bin"
-	assert_output "$BIG_SHA"
+	up_intact "$D4"
+}
+
+@test "16 MiB down through socks4a:// arrive intact" {
+	down_intact "socks4a://127.0.0.1:$SSHD4A_PORT"
+}
+
+@test "16 MiB up through socks4a:// arrive intact" {
+	up_intact "socks4a://127.0.0.1:$SSHD4A_PORT"
 }
 
 @test "target refuses the connection: exit 5 with the SOCKS reason" {

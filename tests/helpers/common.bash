@@ -403,14 +403,14 @@ PROXY_USER=alice
 PROXY_PASS='wonder.land-42'
 PROXY_REALM=egress-test
 start_squid() {
-	local var=${1:-SQUID} auth=${2:-} dir name
+	local var=${1:-SQUID} scheme=${2:-} dir name
 	# squid drops to user proxy, which cannot enter bats's private temp dirs.
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/egress-squid.XXXXXX")
 	chmod 755 "$dir"
 	name=egress${dir##*.}
 	name=${name//[^a-zA-Z0-9]/x}
 	register - "rm -rf '$dir' /dev/shm/$name-*"
-	_squid_auth_conf "$auth" >"$dir/auth.conf" || return
+	_squid_auth_conf "$scheme" >"$dir/auth.conf" || return
 	if ((EUID == 0)); then chown -R proxy:proxy "$dir"; fi
 	if _serve_on_free_port "$var" _launch_squid; then
 		_set "${var}_DIR" "$dir"
