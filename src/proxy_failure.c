@@ -1,0 +1,312 @@
+/* Why a tunnel could not be had, in one line that names proxy and target, and the
+ * exit code that goes with it: from libcurl's result, the proxy's status line,
+ * OpenSSL's reason, the SOCKS reply or the 407's offered schemes. */
+#include "attempt.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "target.h"
+
+unsigned long proxy_auth_mask(enum proxy_auth m)
+{
+	static const unsigned long masks[] = {
+		[AUTH_ANY] = CURLAUTH_ANY,	   [AUTH_ANYSAFE] = CURLAUTH_ANYSAFE,
+		[AUTH_BASIC] = CURLAUTH_BASIC,	   [AUTH_DIGEST] = CURLAUTH_DIGEST,
+		[AUTH_NTLM] = CURLAUTH_NTLM,	   [AUTH_NEGOTIATE] = CURLAUTH_NEGOTIATE,
+	};
+	return masks[m];
+}
+
+/* A SOCKS proxy's refusal as an exit code and words. libcurl reports every SOCKS
+ * failure as CURLE_PROXY and says which in CURLINFO_PROXY_ERROR. */
+static enum egress_err socks_failure(long px, const char **words)
+{
+	switch (px) {
+	case CURLPX_USER_REJECTED:
+		*words = "rejected the user name or password";
+		return EGRESS_EAUTH;
+	case CURLPX_NO_AUTH:
+		*words = "accepts none of the offered authentication methods";
+		return EGRESS_EAUTH;
+	case CURLPX_REPLY_CONNECTION_REFUSED:
+		*words = "target refused the connection";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_HOST_UNREACHABLE:
+		*words = "target host unreachable";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_NETWORK_UNREACHABLE:
+		*words = "target network unreachable";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_NOT_ALLOWED:
+	case CURLPX_REQUEST_FAILED:
+		*words = "not allowed by the proxy's rules";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_TTL_EXPIRED:
+		*words = "TTL expired";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_GENERAL_SERVER_FAILURE:
+		*words = "general server failure";
+		return EGRESS_EREFUSED;
+	case CURLPX_REPLY_COMMAND_NOT_SUPPORTED:
+	case CURLPX_REPLY_ADDRESS_TYPE_NOT_SUPPORTED:
+	case CURLPX_BAD_ADDRESS_TYPE:
+		*words = "request not supported by the proxy";
+		return EGRESS_EREFUSED;
+	default:
+		*words = "malformed or missing SOCKS reply";
+		return EGRESS_EREFUSED;
+	}
+}
+
+static const char *secs_str(long ms, char *buf, size_t bufsz)
+{
+	if (ms % 1000)
+		snprintf(buf, bufsz, "%.3g s", (double)ms / 1000.0);
+	else
+		snprintf(buf, bufsz, "%ld s", ms / 1000);
+	return buf;
+}
+
+static bool tls_failure(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CLIENTCERT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* OpenSSL's part of libcurl's message, "OpenSSL SSL_read: OpenSSL/3.0.11:
+ * error:0A000418:SSL routines::tlsv1 alert unknown ca, errno 0", is the reason at
+ * the end; libcurl's own messages ("SSL certificate problem: ...") stay whole. */
+static const char *tls_reason(const char *detail)
+{
+	static char reason[CURL_ERROR_SIZE];
+	const char *r = strstr(detail, "SSL routines::");
+	if (!r)
+		return detail;
+	r += strlen("SSL routines::");
+	size_t n = strcspn(r, ",");
+	snprintf(reason, sizeof(reason), "%.*s", (int)n, r);
+	return reason;
+}
+
+/* What to do about a TLS failure, when the reason tells. */
+static const char *tls_hint(const char *detail, bool client_cert)
+{
+	static const struct {
+		const char *needle;
+		bool client_cert; /* the hint applies only when one was given */
+		const char *hint;
+	} hints[] = {
+		/* A TLS client talking to a plain proxy gets an HTTP error page back,
+		 * which OpenSSL reports as a record it cannot parse. */
+		{ "wrong version number", false, " (is it a plain http:// proxy?)" },
+		{ "packet length", false, " (is it a plain http:// proxy?)" },
+		{ "self-signed certificate", false, " (--proxy-cacert FILE trusts it)" },
+		{ "unable to get local issuer", false, " (--proxy-cacert FILE names its CA)" },
+		{ "alert certificate required", false,
+		  " (the proxy wants a client certificate: --proxy-cert, --proxy-key)" },
+		{ "alert unknown ca", true, " (the proxy does not trust the client certificate)" },
+		{ "alert bad certificate", true, " (the proxy does not trust the client certificate)" },
+		{ "alert certificate unknown", true,
+		  " (the proxy does not trust the client certificate)" },
+	};
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if ((!hints[i].client_cert || client_cert) && strstr(detail, hints[i].needle))
+			return hints[i].hint;
+	return "";
+}
+
+/* The names of the schemes in a CURLAUTH mask, ", "-separated, into buf. */
+static const char *scheme_names(unsigned long mask, char *buf, size_t bufsz)
+{
+	static const struct {
+		unsigned long bit;
+		const char *name;
+	} names[] = {
+		{ CURLAUTH_BASIC, "Basic" },
+		{ CURLAUTH_DIGEST, "Digest" },
+		{ CURLAUTH_NTLM, "NTLM" },
+		{ CURLAUTH_NEGOTIATE, "Negotiate" },
+	};
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (mask & names[i].bit)
+			n += (size_t)snprintf(buf + n, n < bufsz ? bufsz - n : 0, "%s%s",
+					      n ? ", " : "", names[i].name);
+	return buf;
+}
+
+/* A final 407: which credentials the proxy turned down, or, when egress had none
+ * to offer, what the proxy asks for and where egress looks for them. */
+static enum egress_err auth_failure(struct attempt *a, CURL *h)
+{
+	const char *p = a->proxy_label, *tg = a->target_label, *user = a->creds.user;
+	long avail = 0;
+	char offered[64], hint[192];
+	size_t w = sizeof(a->why);
+
+	curl_easy_getinfo(h, CURLINFO_PROXYAUTH_AVAIL, &avail);
+	scheme_names((unsigned long)avail, offered, sizeof(offered));
+	if (!strcmp(a->auth_sent, "Negotiate")) {
+		snprintf(a->why, w, "proxy %s rejected the Kerberos ticket (Negotiate) to CONNECT %s; "
+			 "klist shows the tickets", p, tg);
+		return EGRESS_EAUTH;
+	}
+	if (a->auth_sent[0]) {
+		/* Sent unasked (--proxy-auth basic) or not among what the proxy takes. */
+		bool offered_sent = offered[0] && strstr(offered, a->auth_sent);
+		snprintf(a->why, w, "proxy %s rejected the credentials for %s (%s) to CONNECT %s%s%s",
+			 p, user ? user : "", a->auth_sent, tg,
+			 offered[0] && !offered_sent ? "; it offers " : "",
+			 offered[0] && !offered_sent ? offered : "");
+		return EGRESS_EAUTH;
+	}
+	/* Negotiate was possible but nothing went out: GSS-API had no ticket. */
+	bool krb = (avail & CURLAUTH_NEGOTIATE) && (proxy_auth_mask(a->cfg->proxy_auth) & CURLAUTH_NEGOTIATE);
+	const char *kinit = krb ? ", or kinit for Negotiate" : "";
+	if (!avail)
+		snprintf(hint, sizeof(hint), "it names no scheme egress could answer");
+	else if (!user)
+		snprintf(hint, sizeof(hint), "give a user with -U or in the proxy URL%s", kinit);
+	else if (!a->had_pass)
+		snprintf(hint, sizeof(hint), "no password for %s: EGRESS_PROXY_PASSWORD, ~/.netrc, "
+			 "EGRESS_ASKPASS or a terminal to ask on%s", user, kinit);
+	else if (krb)
+		snprintf(hint, sizeof(hint), "no Kerberos ticket for Negotiate (kinit), which "
+			 "libcurl tries first; --proxy-auth can pick another scheme it offers");
+	else
+		snprintf(hint, sizeof(hint), "--proxy-auth allows none of them");
+	snprintf(a->why, w, "proxy %s requires authentication for CONNECT %s: %s%s%s; %s", p, tg,
+		 a->status[0] ? a->status : "407", offered[0] ? "; it offers " : "", offered, hint);
+	return EGRESS_EAUTH;
+}
+
+enum egress_err attempt_failure(struct attempt *a, CURL *h, CURLcode rc)
+{
+	long code = 0, nconn = 0, oserr = 0;
+	char t[32];
+	const char *p = a->proxy_label, *tg = a->target_label;
+	const char *detail = a->errbuf[0] ? a->errbuf : curl_easy_strerror(rc);
+	size_t w = sizeof(a->why);
+
+	curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &code);
+	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn);
+	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
+	secs_str(a->cfg->connect_timeout_ms, t, sizeof(t));
+
+	if (!a->proxy) {
+		switch (rc) {
+		case CURLE_COULDNT_RESOLVE_HOST:
+			snprintf(a->why, w, "cannot resolve %s (direct)", tg);
+			return EGRESS_EUNREACH;
+		case CURLE_COULDNT_CONNECT:
+			snprintf(a->why, w, "cannot connect to %s (direct): %s", tg,
+				 oserr ? strerror((int)oserr) : detail);
+			return EGRESS_EUNREACH;
+		case CURLE_OPERATION_TIMEDOUT:
+			snprintf(a->why, w, "timed out connecting to %s (direct) after %s", tg, t);
+			return EGRESS_ETIMEOUT;
+		default:
+			snprintf(a->why, w, "cannot connect to %s (direct): %s", tg, detail);
+			return EGRESS_EIO;
+		}
+	}
+
+	/* A proxy that refuses the client certificate does so after the TLS 1.3
+	 * handshake: libcurl meets the alert reading the CONNECT reply, or, when the
+	 * proxy has closed already, a reset while sending CONNECT. */
+	bool io_failed = rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR;
+	if (a->proxy->scheme == PROXY_HTTPS && io_failed && a->reply_bytes == 0 &&
+	    oserr == ECONNRESET) {
+		snprintf(a->why, w, "TLS with proxy %s failed for %s: reset right after the "
+			 "handshake (%s)", p, tg, a->cfg->proxy_cert
+			 ? "does the proxy refuse the client certificate?"
+			 : "does the proxy want a client certificate? --proxy-cert, --proxy-key");
+		return EGRESS_ETLS;
+	}
+	if (tls_failure(rc) || (a->proxy->scheme == PROXY_HTTPS && io_failed &&
+				strstr(detail, "SSL routines"))) {
+		snprintf(a->why, w, "TLS with proxy %s failed for %s: %s%s", p, tg,
+			 tls_reason(detail), tls_hint(detail, a->cfg->proxy_cert != NULL));
+		return EGRESS_ETLS;
+	}
+	if (rc == CURLE_COULDNT_RESOLVE_PROXY) {
+		snprintf(a->why, w, "cannot resolve proxy host %s for %s", a->proxy->addr.host, tg);
+		return EGRESS_EUNREACH;
+	}
+	if (rc == CURLE_COULDNT_CONNECT) {
+		snprintf(a->why, w, "cannot reach proxy %s for %s: %s", p, tg,
+			 oserr ? strerror((int)oserr) : detail);
+		return EGRESS_EUNREACH;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		long sent = 0;
+		/* The CONNECT request goes out after the TLS handshake: none sent means
+		 * the handshake never finished, as when a plain proxy waits for a line. */
+		curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
+		if (nconn == 0)
+			snprintf(a->why, w, "timed out connecting to proxy %s for %s after %s", p, tg, t);
+		else if (a->proxy->scheme == PROXY_HTTPS && sent == 0)
+			snprintf(a->why, w, "proxy %s did not complete the TLS handshake for %s within "
+				 "%s (is it a plain http:// proxy?)", p, tg, t);
+		else
+			snprintf(a->why, w, "proxy %s did not answer CONNECT %s within %s", p, tg, t);
+		return EGRESS_ETIMEOUT;
+	}
+	if (rc == CURLE_PROXY && a->proxy->scheme != PROXY_HTTP && a->proxy->scheme != PROXY_HTTPS) {
+		long px = 0;
+		const char *words;
+		enum egress_err e;
+		curl_easy_getinfo(h, CURLINFO_PROXY_ERROR, &px);
+		if (px == CURLPX_RESOLVE_HOST) {
+			snprintf(a->why, w, "cannot resolve %s for SOCKS proxy %s (%s:// resolves "
+				 "here; socks5h:// lets the proxy)", tg, p,
+				 proxy_scheme_name(a->proxy->scheme));
+			return EGRESS_EUNREACH;
+		}
+		e = socks_failure(px, &words);
+		snprintf(a->why, w, "SOCKS proxy %s refused %s: %s", p, tg, words);
+		return e;
+	}
+	if (code == 407)
+		return auth_failure(a, h);
+	if (code >= 200 && code <= 299) {
+		/* A 2xx whose headers libcurl could not take, e.g. an endless header flood. */
+		snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p, tg, detail);
+		return EGRESS_EREFUSED;
+	}
+	if (code != 0) {
+		snprintf(a->why, w, "proxy %s refused CONNECT %s: %s", p, tg,
+			 a->status[0] ? a->status : "non-2xx reply");
+		return EGRESS_EREFUSED;
+	}
+	if (nconn > 0) {
+		if (a->reply_bytes == 0)
+			snprintf(a->why, w, "proxy %s closed the connection without answering CONNECT %s",
+				 p, tg);
+		else
+			snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: \"%s\"", p,
+				 tg, a->first_line);
+		return EGRESS_EREFUSED;
+	}
+	snprintf(a->why, w, "proxy %s: CONNECT %s failed: %s", p, tg, detail);
+	return EGRESS_EIO;
+}
