@@ -50,7 +50,7 @@ static char *read_line(int fd)
 
 char *ask_program(const char *program, const char *prompt)
 {
-	int out[2], status;
+	int out[2], status = -1; /* -1: not an exit, should waitpid fail */
 	pid_t pid;
 	char *line;
 
@@ -78,7 +78,7 @@ char *ask_program(const char *program, const char *prompt)
 	line = read_line(out[0]);
 	close(out[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+		status = -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !line) {
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 			msg_err("cannot run the askpass program %s", program);
