@@ -71,14 +71,14 @@ static void print_lines(struct attempt *a, char mark, const char *data, size_t l
 			char out[1024];
 			static const char auth[] = "Proxy-Authorization:";
 			if (line >= sizeof(auth) - 1 && strncasecmp(data, auth, sizeof(auth) - 1) == 0) {
-				const char *v = data + sizeof(auth) - 1;
-				const char *end = data + line;
+				/* The scheme: the first word of the value, within this line (the
+				 * block need not end with a NUL). */
+				const char *v = data + sizeof(auth) - 1, *end = data + line, *w;
 				while (v < end && *v == ' ')
 					v++;
-				size_t k = strcspn(v, " \r\n");
-				if (k > (size_t)(end - v))
-					k = (size_t)(end - v);
-				log_escape(a->auth_sent, sizeof(a->auth_sent), v, k);
+				for (w = v; w < end && *w != ' '; w++)
+					;
+				log_escape(a->auth_sent, sizeof(a->auth_sent), v, (size_t)(w - v));
 				if (show)
 					msg_verbose("%c %s %s <hidden>", mark, auth, a->auth_sent);
 			} else if (show) {
@@ -396,11 +396,8 @@ ssize_t tunnel_send(void *ctx, const void *buf, size_t len)
 {
 	struct tunnel *t = ctx;
 	size_t n = 0;
+	/* libcurl reports a write TLS must retry as CURLE_AGAIN (a 0-byte write too). */
 	CURLcode rc = curl_easy_send(t->handle, buf, len, &n);
-	/* Nothing sent is "again" whatever the code says: the relay then waits for
-	 * POLLOUT and retries the same bytes, as OpenSSL requires, instead of spinning. */
-	if (rc == CURLE_OK && n == 0 && len > 0)
-		rc = CURLE_AGAIN;
 	return io_result(t, rc, n);
 }
 

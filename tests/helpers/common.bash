@@ -249,30 +249,26 @@ _start_failed() {
 # start_fakeproxy NAME [fakeproxy options] MODE [ARGS...]
 # Sets NAME_PORT, NAME_LOG (the connection log), NAME_PID.
 start_fakeproxy() {
-	local name=$1 dir pid
-	shift
-	dir=$(newdir "fakeproxy-$name")
-	"$PYTHON" "$HELPERS/fakeproxy.py" --port-file "$dir/port" --log "$dir/log" "$@" \
-		</dev/null >"$dir/out" 2>&1 3>&- &
-	pid=$!
-	register "$pid"
-	wait_file "$dir/port" "$pid" || _start_failed "fakeproxy $*" "$dir/out" || return
-	_set "${name}_PORT" "$(cat "$dir/port")"
-	_set "${name}_LOG" "$dir/log"
-	_set "${name}_PID" "$pid"
+	_start_python fakeproxy "$@"
 }
 
 # start_target NAME [target options] MODE [ARGS...]
 # Sets NAME_PORT, NAME_LOG, NAME_PID.
 start_target() {
-	local name=$1 dir pid
-	shift
-	dir=$(newdir "target-$name")
-	"$PYTHON" "$HELPERS/target.py" --port-file "$dir/port" --log "$dir/log" "$@" \
+	_start_python target "$@"
+}
+
+# _start_python SCRIPT NAME ARGS...: helpers/SCRIPT.py, which picks a free port
+# itself and writes it to its port file once it listens.
+_start_python() {
+	local script=$1 name=$2 dir pid
+	shift 2
+	dir=$(newdir "$script-$name")
+	"$PYTHON" "$HELPERS/$script.py" --port-file "$dir/port" --log "$dir/log" "$@" \
 		</dev/null >"$dir/out" 2>&1 3>&- &
 	pid=$!
 	register "$pid"
-	wait_file "$dir/port" "$pid" || _start_failed "target $*" "$dir/out" || return
+	wait_file "$dir/port" "$pid" || _start_failed "$script $*" "$dir/out" || return
 	_set "${name}_PORT" "$(cat "$dir/port")"
 	_set "${name}_LOG" "$dir/log"
 	_set "${name}_PID" "$pid"
