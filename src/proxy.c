@@ -207,7 +207,9 @@ static bool set_options(CURL *h, struct attempt *a, CURLU *url, struct curl_slis
 	proxy_url(a->proxy, purl, sizeof(purl));
 	SET(CURLOPT_PROXY, purl);
 	if (a->proxy->scheme == PROXY_HTTPS) {
-		if (cfg->proxy_cacert)
+		/* A directory given alone is the whole trust store: libcurl would also
+		 * load its built-in bundle file and fail where that file is missing. */
+		if (cfg->proxy_cacert || cfg->proxy_capath)
 			SET(CURLOPT_PROXY_CAINFO, cfg->proxy_cacert);
 		if (cfg->proxy_capath)
 			SET(CURLOPT_PROXY_CAPATH, cfg->proxy_capath);

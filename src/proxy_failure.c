@@ -242,6 +242,15 @@ enum egress_err attempt_failure(struct attempt *a, CURL *h, CURLcode rc)
 			 : "does the proxy want a client certificate? --proxy-cert, --proxy-key");
 		return EGRESS_ETLS;
 	}
+	if (rc == CURLE_SSL_CACERT_BADFILE && !a->cfg->proxy_cacert && !a->cfg->proxy_capath) {
+		/* No CA named, and the system's bundle is missing (no ca-certificates). */
+		const char *bundle = NULL;
+		curl_easy_getinfo(h, CURLINFO_CAINFO, &bundle);
+		snprintf(a->why, w, "TLS with proxy %s failed for %s: this system has no CA "
+			 "certificates at %s; install ca-certificates, or give --proxy-cacert or "
+			 "--proxy-capath", p, tg, bundle ? bundle : "libcurl's default path");
+		return EGRESS_ETLS;
+	}
 	if (tls_failure(rc) || (a->proxy->scheme == PROXY_HTTPS && io_failed &&
 				strstr(detail, "SSL routines"))) {
 		snprintf(a->why, w, "TLS with proxy %s failed for %s: %s%s", p, tg,

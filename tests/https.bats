@@ -20,6 +20,7 @@ setup_file() {
 	make_tls_cert CA                      # the proxies' certificate, for 127.0.0.1
 	make_tls_cert WRONG DNS:other.example # valid, but for another name
 	make_tls_cert CLIENT                  # egress's client certificate
+	make_tls_cert OTHER DNS:ca.example 'Unrelated CA' # a system CA, no proxy's
 	start_tinyproxy
 	start_stunnel TLS "$TINYPROXY_PORT" "$CA_CERT" "$CA_KEY"
 	start_stunnel MISMATCH "$TINYPROXY_PORT" "$WRONG_CERT" "$WRONG_KEY"
@@ -89,6 +90,26 @@ assert_idle_cpu() {
 		fail "egress used $((t1 - t0)) clock ticks of CPU in 3 idle seconds (limit $limit)"
 }
 
+# system_cas none|other CMD...: runs CMD (bounded, like egress()) in a private
+# mount namespace where /etc/ssl/certs, the system's trust store, is empty (none) or
+# holds only a bundle of one CA unrelated to the proxies (other), so that what
+# egress trusts does not depend on whether this machine has ca-certificates.
+# Skips where no mount namespace can be made (not root, no user namespaces).
+system_cas() {
+	local state=$1 bundle=
+	shift
+	[[ $state == other ]] && bundle=$OTHER_CERT
+	local -a ns=(unshare --mount --propagation private)
+	((EUID == 0)) || ns=(unshare --map-root-user --mount --propagation private)
+	"${ns[@]}" true 2>/dev/null ||
+		skip "needs a private mount namespace (root or user namespaces) to hide the system's CA certificates"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	"${ns[@]}" sh -c 'mount -t tmpfs tmpfs /etc/ssl/certs || exit 90
+		if [ -n "$1" ]; then cp "$1" /etc/ssl/certs/ca-certificates.crt || exit 90; fi
+		shift
+		exec timeout -k 5 "${EGRESS_TIMEOUT:-60}" "$@"' sh "$bundle" "$@"
+}
+
 # ---------------------------------------------------------------------------
 # Through real proxies behind TLS.
 
@@ -100,12 +121,27 @@ assert_idle_cpu() {
 	through -x "$SQUIDS" --proxy-cacert "$CA_CERT"
 }
 
+# ca_dir: a hashed directory ($BATS_TEST_TMPDIR/ca) holding the proxies' CA.
+ca_dir() {
+	mkdir "$BATS_TEST_TMPDIR/ca"
+	cp "$CA_CERT" "$BATS_TEST_TMPDIR/ca/ca.pem"
+	openssl rehash "$BATS_TEST_TMPDIR/ca"
+}
+
 @test "--proxy-capath: a hashed directory with the CA verifies the proxy" {
-	local dir=$BATS_TEST_TMPDIR/ca
-	mkdir "$dir"
-	cp "$CA_CERT" "$dir/ca.pem"
-	openssl rehash "$dir"
-	through -x "$TINYS" --proxy-capath "$dir"
+	ca_dir
+	run -0 --separate-stderr system_cas other "$EGRESS" -x "$TINYS" \
+		--proxy-capath "$BATS_TEST_TMPDIR/ca" 127.0.0.1 "$BANNER_PORT" </dev/null
+	assert_output "$BANNER"
+	refute_stderr
+}
+
+@test "--proxy-capath works on a system without a CA bundle file" {
+	ca_dir
+	run -0 --separate-stderr system_cas none "$EGRESS" -x "$TINYS" \
+		--proxy-capath "$BATS_TEST_TMPDIR/ca" 127.0.0.1 "$BANNER_PORT" </dev/null
+	assert_output "$BANNER"
+	refute_stderr
 }
 
 @test "--proxy-insecure: no CA needed" {
@@ -234,8 +270,15 @@ coalesced_through() {
 # Verifying the proxy.
 
 @test "no --proxy-cacert: the self-signed proxy is not trusted, exit 7" {
-	tls_failed "$TLS_PORT" -x "$TINYS"
-	assert_stderr --regexp 'self-signed certificate|certificate verify failed'
+	run -7 --separate-stderr system_cas other "$EGRESS" -x "$TINYS" 127.0.0.1 "$BANNER_PORT" </dev/null
+	assert_output ''
+	assert_stderr "egress: TLS with proxy 127.0.0.1:$TLS_PORT failed for 127.0.0.1:$BANNER_PORT: SSL certificate problem: self-signed certificate (--proxy-cacert FILE trusts it)"
+}
+
+@test "no CA option and no system CA bundle: exit 7 saying what to install or give" {
+	run -7 --separate-stderr system_cas none "$EGRESS" -x "$TINYS" 127.0.0.1 "$BANNER_PORT" </dev/null
+	assert_output ''
+	assert_stderr "egress: TLS with proxy 127.0.0.1:$TLS_PORT failed for 127.0.0.1:$BANNER_PORT: this system has no CA certificates at /etc/ssl/certs/ca-certificates.crt; install ca-certificates, or give --proxy-cacert or --proxy-capath"
 }
 
 @test "a certificate for another name: exit 7, the name does not match" {
@@ -262,12 +305,11 @@ coalesced_through() {
 }
 
 @test "SSL_CERT_DIR names a hashed CA directory when no option does" {
-	local dir=$BATS_TEST_TMPDIR/ca
-	mkdir "$dir"
-	cp "$CA_CERT" "$dir/ca.pem"
-	openssl rehash "$dir"
-	export SSL_CERT_DIR=$dir
-	through -x "$TINYS"
+	ca_dir
+	export SSL_CERT_DIR=$BATS_TEST_TMPDIR/ca
+	run -0 --separate-stderr system_cas none "$EGRESS" -x "$TINYS" 127.0.0.1 "$BANNER_PORT" </dev/null
+	assert_output "$BANNER"
+	refute_stderr
 }
 
 @test "CURL_CA_BUNDLE comes before SSL_CERT_FILE" {

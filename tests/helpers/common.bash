@@ -490,13 +490,13 @@ make_payloads() {
 	BANNER=$(cat "$d/banner.txt")
 }
 
-# make_tls_cert NAME [SAN]: a self-signed certificate that is its own CA (RSA 2048,
-# CN 127.0.0.1, valid 2 days), made in one step.  SAN defaults to
-# IP:127.0.0.1,DNS:localhost.  Sets NAME_CERT and NAME_KEY (PEM files).
+# make_tls_cert NAME [SAN [CN]]: a self-signed certificate that is its own CA (RSA
+# 2048, valid 2 days), made in one step.  SAN defaults to IP:127.0.0.1,DNS:localhost,
+# CN to 127.0.0.1.  Sets NAME_CERT and NAME_KEY (PEM files).
 make_tls_cert() {
-	local name=$1 san=${2:-IP:127.0.0.1,DNS:localhost} dir
+	local name=$1 san=${2:-IP:127.0.0.1,DNS:localhost} cn=${3:-127.0.0.1} dir
 	dir=$(newdir "cert-$name")
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$cn" \
 		-addext "subjectAltName=$san" -addext basicConstraints=critical,CA:TRUE \
 		-keyout "$dir/key.pem" -out "$dir/cert.pem" </dev/null >"$dir/log" 2>&1 ||
 		_start_failed "openssl req" "$dir/log" || return
