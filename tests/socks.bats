@@ -17,6 +17,8 @@ setup_file() {
 	start_sshd
 	start_ssh_socks SSHD4A
 	start_target BANNER source "$d/banner.txt"
+	# For a name the proxy resolves: wherever "localhost" leads it, ::1 or 127.0.0.1.
+	start_target NAMED --bind-name localhost source "$d/banner.txt"
 	start_target SINK sink "$SIZE"
 	start_target SOURCE source "$d/big.bin"
 	export MS5=socks5://127.0.0.1:$MS_PORT MS5H=socks5h://127.0.0.1:$MS_PORT
@@ -35,8 +37,15 @@ through() {
 }
 
 @test "socks5h:// through microsocks (the proxy resolves the name)" {
-	run -0 --separate-stderr egress -x "$MS5H" localhost "$BANNER_PORT" </dev/null
+	run -0 --separate-stderr egress -v -x "$MS5H" localhost "$NAMED_PORT" </dev/null
 	assert_output "$BANNER"
+	assert_stderr --partial "egress: * SOCKS5 connect to localhost:$NAMED_PORT (remotely resolved)"
+}
+
+@test "socks5:// through microsocks: egress resolves the name and sends an address" {
+	run -0 --separate-stderr egress -v -x "$MS5" localhost "$NAMED_PORT" </dev/null
+	assert_output "$BANNER"
+	assert_stderr --regexp "egress: \* SOCKS5 connect to IPv[46] [^ ]+:$NAMED_PORT \(locally resolved\)"
 }
 
 @test "socks4:// through dante" {
@@ -48,9 +57,9 @@ through() {
 }
 
 @test "socks4a:// through ssh -D (the proxy resolves the name)" {
-	run -0 --separate-stderr egress -x "socks4a://127.0.0.1:$SSHD4A_PORT" localhost "$BANNER_PORT" </dev/null
+	run -0 --separate-stderr egress -v -x "socks4a://127.0.0.1:$SSHD4A_PORT" localhost "$NAMED_PORT" </dev/null
 	assert_output "$BANNER"
-	refute_stderr
+	assert_stderr --partial "egress: * SOCKS4a request granted."
 }
 
 @test "SOCKS5 with the right user name and password" {

@@ -58,6 +58,8 @@ def add_common_args(parser):
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--bind-name", metavar="NAME",
+                        help="listen on every address NAME resolves to (one port)")
     parser.add_argument("--lifetime", type=float, default=900.0)
 
 
@@ -68,22 +70,64 @@ def _watchdog(deadline, ppid):
         time.sleep(0.2)
 
 
+def _bound(addr, port):
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    try:
+        s.bind((addr, port))
+    except OSError:
+        s.close()
+        raise
+    return s
+
+
+def _name_addrs(name):
+    """Every address NAME has, in the resolver's order, each once."""
+    addrs = []
+    for *_, sa in socket.getaddrinfo(name, None, type=socket.SOCK_STREAM):
+        if sa[0] not in addrs:
+            addrs.append(sa[0])
+    return addrs
+
+
 def start(opts):
     """Exits the process after --lifetime or when its parent dies (a killed test
-    run leaves nothing behind); returns the bound, not yet listening, socket."""
+    run leaves nothing behind); returns the bound, not yet listening, socket.
+    With --bind-name, the sockets for the name's other addresses, bound to the
+    same port, wait in opts.also for serve()."""
     threading.Thread(target=_watchdog, args=(time.monotonic() + opts.lifetime, os.getppid()),
                      daemon=True).start()
-    family = socket.AF_INET6 if ":" in opts.bind else socket.AF_INET
-    srv = socket.socket(family, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((opts.bind, opts.port))
-    return srv
+    opts.also = []
+    if not opts.bind_name:
+        return _bound(opts.bind, opts.port)
+    addrs = _name_addrs(opts.bind_name)
+    for _ in range(10):  # another process may hold the port on a later address
+        srv = _bound(addrs[0], opts.port)
+        port = srv.getsockname()[1]
+        try:
+            opts.also = [_bound(a, port) for a in addrs[1:]]
+            return srv
+        except OSError:
+            srv.close()
+            if opts.port:
+                raise
+    raise OSError("no port free on every address of %s" % opts.bind_name)
+
+
+def _accept_loop(srv, handle, opts):
+    while True:
+        conn, peer = srv.accept()
+        threading.Thread(target=handle, args=(conn, peer[:2], opts), daemon=True).start()
 
 
 def serve(srv, handle, opts):
     """Listens, reports the port, and runs handle(conn, peer, opts) per connection."""
-    srv.listen(128)
+    for s in [srv] + opts.also:
+        s.listen(128)
+    for s in opts.also:
+        threading.Thread(target=_accept_loop, args=(s, handle, opts), daemon=True).start()
     write_port_file(opts.port_file, srv.getsockname()[1])
-    while True:
-        conn, peer = srv.accept()
-        threading.Thread(target=handle, args=(conn, peer[:2], opts), daemon=True).start()
+    _accept_loop(srv, handle, opts)

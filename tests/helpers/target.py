@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Target servers for egress's tests (Python 3 stdlib only).
 
-usage: target.py --port-file F [--log F] [--bind ADDR] [--port N] MODE [ARGS...]
+usage: target.py --port-file F [--log F] [--bind ADDR | --bind-name NAME] [--port N]
+                 MODE [ARGS...]
 
-Listens on 127.0.0.1 (or --bind, e.g. ::1), writes the port to the port file once
+Listens on 127.0.0.1 (or --bind, e.g. ::1, or on every address of --bind-name, e.g.
+localhost, for a name some other program resolves), writes the port to the port file once
 listening, serves each connection in its own thread.  The log (if given) gets
 "accept HOST:PORT" per connection and "client-eof BYTES" when a client's EOF
 (close or half-close) is seen, where the mode reads until EOF.
