@@ -172,22 +172,48 @@ now_ms() {
 
 @test "--half-close through tinyproxy loses the late answer (why it is not the default)" {
 	start_target LATE late 'pong\n' 0.5
-	run --separate-stderr egress --half-close -x "$TINY" 127.0.0.1 "$LATE_PORT" \
+	# The ping crossed the tunnel; tinyproxy then tore it down at the half-close:
+	# egress ends normally, with nothing to show.
+	run -0 --separate-stderr egress --half-close -x "$TINY" 127.0.0.1 "$LATE_PORT" \
 		< <(printf 'ping\n')
 	assert_output ''
-	refute [ "$status" -eq 124 ]
+	refute_stderr
+	assert_connections "$LATE_LOG" 1
+}
+
+# held_tunnel_eof ARGS...: egress ARGS... through a fake proxy that relays a
+# half-close, to the hold target, stdin at EOF from the start.  Once the tunnel is
+# open, watches the target for 2.5 s (or until it sees an EOF); prints "eof" if it
+# saw one, "none" if not, and then egress must still be running.
+held_tunnel_eof() {
+	start_target HOLD hold
+	start_fakeproxy P --half-close relay
+	"$EGRESS" "$@" -x "http://127.0.0.1:$P_PORT" 127.0.0.1 "$HOLD_PORT" </dev/null >/dev/null \
+		2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	local pid=$! i seen=none
+	register "$pid"
+	wait_log "$HOLD_LOG" '^accept' || fail "the tunnel did not open: $(cat "$BATS_TEST_TMPDIR/err")"
+	for ((i = 0; i < 50; i++)); do
+		if grep -q '^client-eof' "$HOLD_LOG"; then
+			seen=eof
+			break
+		fi
+		sleep "$WAIT_STEP"
+	done
+	# Once the EOF is through, the target closes and egress may end.
+	[[ $seen == eof ]] || alive "$pid" || fail "egress exited: $(cat "$BATS_TEST_TMPDIR/err")"
+	echo "$seen"
 }
 
 @test "default: stdin EOF is not forwarded through a proxy that could relay it" {
-	start_target HOLD hold
-	start_fakeproxy P --half-close relay
-	"$EGRESS" -x "http://127.0.0.1:$P_PORT" 127.0.0.1 "$HOLD_PORT" </dev/null >/dev/null 2>&1 3>&- &
-	local pid=$!
-	register "$pid"
-	wait_log "$HOLD_LOG" '^accept'
-	sleep 0.5
-	alive "$pid" || fail "egress exited early"
-	run ! grep -q '^client-eof' "$HOLD_LOG"
+	run -0 held_tunnel_eof
+	assert_output none
+}
+
+@test "--half-close: the same watch sees the EOF reach the target" {
+	# The control for the test above: its watch would have seen a forwarded EOF.
+	run -0 held_tunnel_eof --half-close
+	assert_output eof
 }
 
 @test "direct connection: stdin EOF becomes a half-close, the echo comes back" {
@@ -250,14 +276,44 @@ now_ms() {
 }
 
 @test "--idle-timeout is not hit while bytes flow" {
-	run -0 --separate-stderr egress --idle-timeout 2 -x "$TINY" 127.0.0.1 "$SINK_PORT" \
-		<"$BATS_FILE_TMPDIR/big.bin"
-	assert_output "$BIG_SHA"
+	# Ten lines 0.3 s apart: the tunnel lives three times the timeout, never idle
+	# for as long as it.
+	start_target ECHO echo-n 70
+	local t0 dt
+	t0=$(now_ms)
+	run -0 --separate-stderr egress --idle-timeout 1 -x "$TINY" 127.0.0.1 "$ECHO_PORT" \
+		< <(for i in 0 1 2 3 4 5 6 7 8 9; do printf 'line %d\n' "$i"; sleep 0.3; done)
+	dt=$(($(now_ms) - t0))
+	assert_output "$(printf 'line %d\n' 0 1 2 3 4 5 6 7 8 9)"
+	refute_stderr
+	((dt >= 2500)) || fail "over in $dt ms: not longer than the timeout"
 }
 
-@test "--keepalive keeps a working tunnel working" {
-	run -0 --separate-stderr egress --keepalive 5 -x "$TINY" 127.0.0.1 "$SMALL_PORT" </dev/null
-	assert_output "$(cat "$BATS_FILE_TMPDIR/banner.txt")"
+# keepalive_timer ARGS...: egress ARGS... in a held tunnel through tinyproxy; prints
+# the timer ss shows on egress's socket to the proxy ("" if none).
+keepalive_timer() {
+	start_target HOLD hold
+	hold_stdin IN
+	"$EGRESS" "$@" -x "$TINY" 127.0.0.1 "$HOLD_PORT" <"$IN_FIFO" >/dev/null 2>&1 3>&- &
+	local pid=$!
+	register "$pid"
+	wait_log "$HOLD_LOG" '^accept' || fail "egress never reached the target"
+	ss -tnoHp state established "dport = :$TINYPROXY_PORT" |
+		grep -F "pid=$pid," | grep -oE 'timer:\([^)]*\)'
+	stop_pid "$pid"
+}
+
+@test "--keepalive 5: the socket to the proxy has a keepalive timer of at most 5 s" {
+	run -0 keepalive_timer --keepalive 5
+	# ss shows the time left as e.g. 4.9sec, 4.956ms (sic) or 4sec; never minutes.
+	[[ $output =~ ^timer:\(keepalive,([0-9.]+)(ms|sec)?,[0-9]+\)$ ]] ||
+		fail "no keepalive timer: '$output'"
+	[[ ${BASH_REMATCH[1]%%.*} -le 5 ]] || fail "timer longer than 5 s: $output"
+}
+
+@test "without --keepalive the socket to the proxy has no keepalive timer" {
+	run keepalive_timer
+	refute_output --partial keepalive
 }
 
 # ---------------------------------------------------------------------------
