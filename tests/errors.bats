@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Failures and their exit status: each test pins the status and the stderr line.
-# Statuses 0..6 are all produced here (7, TLS, comes later).
+# Statuses 0, 1 and 3..6 are produced here (2, usage, in cli.bats; 7, TLS, in https.bats).
 
 load helpers/common
 
@@ -72,7 +72,8 @@ egress_via() {
 	start_fakeproxy P garbage 'SSH-2.0-OpenSSH_9.2\r\n'
 	egress_via P
 	assert_equal "$status" 5
-	assert_stderr --partial "egress: proxy 127.0.0.1:$P_PORT"
+	assert_output ''
+	assert_stderr "egress: proxy 127.0.0.1:$P_PORT sent a malformed reply to CONNECT $T_HOSTPORT: \"SSH-2.0-OpenSSH_9.2\""
 }
 
 @test "exit 5: proxy closes the connection without answering" {
@@ -88,15 +89,16 @@ egress_via() {
 	egress_via P --connect-timeout 10
 	assert_equal "$status" 5
 	assert_output ''
-	assert_stderr --partial "egress: proxy 127.0.0.1:$P_PORT"
-	assert_stderr_lines 1
+	# libcurl's limit (300 KiB in 7.88) and where it stops depend on its version.
+	assert_stderr --regexp "^egress: proxy 127\.0\.0\.1:$P_PORT sent a malformed reply to CONNECT 127\.0\.0\.1:$T_PORT: Too large response headers: [0-9]+ > [0-9]+\$"
 }
 
 @test "exit 5: proxy sends header lines of 200 KB each" {
 	start_fakeproxy P flood 1048576 200000
 	egress_via P --connect-timeout 10
 	assert_equal "$status" 5
-	assert_stderr --partial "egress: proxy 127.0.0.1:$P_PORT"
+	assert_output ''
+	assert_stderr "egress: proxy 127.0.0.1:$P_PORT sent a malformed reply to CONNECT $T_HOSTPORT: CONNECT response too large"
 }
 
 @test "exit 6: proxy never answers the CONNECT (--connect-timeout 1)" {
@@ -163,12 +165,6 @@ egress_via() {
 	assert_output ''
 	assert_stderr --partial 'Connection reset by peer'
 	assert_stderr_lines 1
-}
-
-@test "exit 2: a usage error" {
-	run -2 --separate-stderr egress --no-such-option 127.0.0.1 22
-	assert_output ''
-	assert_stderr --partial 'egress: '
 }
 
 @test "error lines never show proxy credentials" {
