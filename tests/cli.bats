@@ -25,6 +25,15 @@ usage_error() {
 	assert_no_connection "$P_LOG"
 }
 
+# usage_error_says LINE ARGS...: usage_error ARGS..., and LINE is the whole error:
+# stderr is LINE, then the hint.
+usage_error_says() {
+	local line=$1
+	shift
+	usage_error "$@"
+	assert_stderr "$line"$'\n'"Try 'egress --help'."
+}
+
 # bad_host HOST [REASON]: HOST (two-argument form) is refused as a target host.
 bad_host() {
 	usage_error -x "$PROXY" "$1" 22
@@ -62,8 +71,11 @@ bad_host() {
 }
 
 @test "-V is --version" {
+	run -0 --separate-stderr egress --version
+	local long=$output
 	run -0 --separate-stderr egress -V
-	assert_output --partial 'libcurl/'
+	assert_output "$long"
+	refute_stderr
 }
 
 @test "--help and --version make no connection" {
@@ -126,7 +138,7 @@ bad_host() {
 }
 
 @test "unterminated [IPv6]:PORT is refused" {
-	usage_error -x "$PROXY" '[::1:22'
+	usage_error_says "egress: invalid address \"[::1:22\": missing ']'" -x "$PROXY" '[::1:22'
 }
 
 @test "port 0 is refused" {
@@ -170,11 +182,12 @@ bad_host() {
 }
 
 @test "HOST: with an empty port is refused" {
-	usage_error -x "$PROXY" 127.0.0.1:
+	usage_error_says 'egress: invalid port "" (must be 1..65535)' -x "$PROXY" 127.0.0.1:
 }
 
 @test "HOST alone without a port is refused" {
-	usage_error -x "$PROXY" 127.0.0.1
+	usage_error_says 'egress: missing port in "127.0.0.1" (use HOST PORT or HOST:PORT)' \
+		-x "$PROXY" 127.0.0.1
 }
 
 @test "-H with CR/LF is refused" {
@@ -253,43 +266,48 @@ bad_host() {
 }
 
 @test "unknown long option is refused" {
-	usage_error -x "$PROXY" --bogus 127.0.0.1 22
+	usage_error_says 'egress: unknown option "--bogus"' -x "$PROXY" --bogus 127.0.0.1 22
 }
 
 @test "unknown short option is refused" {
-	usage_error -x "$PROXY" -Z 127.0.0.1 22
+	usage_error_says 'egress: unknown option "-Z"' -x "$PROXY" -Z 127.0.0.1 22
 }
 
 @test "option missing its argument is refused" {
-	usage_error 127.0.0.1 22 -x
+	usage_error_says 'egress: option "-x" needs a value' 127.0.0.1 22 -x
 }
 
 @test "no arguments is refused" {
-	usage_error
+	usage_error_says 'egress: missing HOST PORT'
 }
 
 @test "extra argument is refused" {
-	usage_error -x "$PROXY" 127.0.0.1 22 extra
+	usage_error_says 'egress: too many arguments' -x "$PROXY" 127.0.0.1 22 extra
 }
 
 @test "HOST:PORT plus an extra argument is refused" {
-	usage_error -x "$PROXY" 127.0.0.1:22 extra
+	# Two arguments are HOST PORT, and "127.0.0.1:22" is no host.
+	usage_error_says 'egress: invalid host "127.0.0.1:22": not an IPv6 address' \
+		-x "$PROXY" 127.0.0.1:22 extra
 }
 
 @test "-q with -v is refused" {
-	usage_error -x "$PROXY" -q -v 127.0.0.1 22
+	usage_error_says 'egress: -v and -q contradict each other' -x "$PROXY" -q -v 127.0.0.1 22
 }
 
 @test "--connect-timeout abc is refused" {
-	usage_error -x "$PROXY" --connect-timeout abc 127.0.0.1 22
+	usage_error_says 'egress: --connect-timeout: invalid duration "abc" (seconds, > 0, e.g. 30 or 0.5)' \
+		-x "$PROXY" --connect-timeout abc 127.0.0.1 22
 }
 
 @test "--idle-timeout -1 is refused" {
-	usage_error -x "$PROXY" --idle-timeout=-1 127.0.0.1 22
+	usage_error_says 'egress: --idle-timeout: invalid duration "-1" (seconds, > 0, e.g. 30 or 0.5)' \
+		-x "$PROXY" --idle-timeout=-1 127.0.0.1 22
 }
 
 @test "--eof-timeout with trailing junk is refused" {
-	usage_error -x "$PROXY" --eof-timeout 1s 127.0.0.1 22
+	usage_error_says 'egress: --eof-timeout: invalid duration "1s" (seconds, > 0, e.g. 30 or 0.5)' \
+		-x "$PROXY" --eof-timeout 1s 127.0.0.1 22
 }
 
 @test "decimal SECS are accepted" {
