@@ -6,7 +6,7 @@ EGRESS_DEPS=(
 	build-essential meson ninja-build pkg-config libcurl4-openssl-dev scdoc
 	bats bats-support bats-assert python3
 	tinyproxy squid microsocks dante-server openssh-server openssh-client git openssl socat
-	netcat-openbsd stunnel4
+	netcat-openbsd stunnel4 iproute2 # ss(8): the keepalive tests read socket timers
 	krb5-kdc krb5-admin-server krb5-user # a Kerberos realm for Negotiate proxy auth
 	# The static archives behind meson's static-libcurl (start-up; see meson.build).
 	libnghttp2-dev libidn2-dev librtmp-dev libssh2-1-dev libpsl-dev libssl-dev
