@@ -29,11 +29,16 @@ Modes:
   noaccept           listen, never accept; the accept queue is filled first so
                      further connection attempts hang (SYN dropped).
 
+--auth USER:PASS: before any mode, a request without "Proxy-Authorization: Basic"
+for USER:PASS gets a 407 offering Basic, and the next request on the same
+connection is read (as squid does); the log gets "auth-required" per 407.
+
 TEXT arguments understand backslash escapes (\\r, \\n, \\x00...).
 The process exits on its own after --lifetime seconds or when its parent dies.
 """
 
 import argparse
+import base64
 import select
 import socket
 import sys
@@ -160,6 +165,17 @@ def banner_bytes(opts):
     return b""
 
 
+def authorized(lines, userpass):
+    """Whether the request head carries Basic credentials for USER:PASS."""
+    want = "basic " + base64.b64encode(userpass.encode("latin-1")).decode("ascii")
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "proxy-authorization":
+            v = value.strip()
+            return v[:6].lower() + v[6:] == want
+    return False
+
+
 def connect_target(lines):
     addr = parse_target(lines[0]) if lines else None
     if addr is None:
@@ -181,6 +197,22 @@ def handle(conn, peer, opts):
         return
     lines, rest = got
     log(opts.log, ["> " + line for line in lines])
+    while opts.auth and not authorized(lines, opts.auth):
+        log(opts.log, ["auth-required"])
+        try:
+            conn.sendall(b'HTTP/1.1 407 Proxy Authentication Required\r\n'
+                         b'Proxy-Authenticate: Basic realm="fakeproxy"\r\n'
+                         b'Content-Length: 0\r\n\r\n')
+        except OSError:
+            conn.close()
+            return
+        got = read_head(conn)
+        if got is None:
+            log(opts.log, ["eof-before-head"])
+            conn.close()
+            return
+        lines, rest = got
+        log(opts.log, ["> " + line for line in lines])
     mode, args = opts.mode, opts.args
 
     if mode == "close":
@@ -276,6 +308,7 @@ def main():
     p.add_argument("--header", action="append", default=[],
                    help="extra reply header line (repeatable)")
     p.add_argument("--half-close", action="store_true")
+    p.add_argument("--auth", help="USER:PASS that Basic must carry (else 407)")
     p.add_argument("mode", choices=["relay", "http10", "split", "coalesce", "status",
                                     "garbage", "close", "silent", "flood", "noaccept"])
     p.add_argument("args", nargs="*")
