@@ -106,6 +106,10 @@ setup() {
 
 @test "-v prefixes every stderr line with 'egress: '" {
 	run -0 --separate-stderr egress -v -x "$SQUID" 127.0.0.1 "$SRC_PORT" </dev/null
+	# There are lines to check: the steps and the dialogue, at least.
+	assert_stderr --partial "egress: using proxy 127.0.0.1:$SQUID_PORT"
+	assert_stderr --partial "egress: > CONNECT 127.0.0.1:$SRC_PORT HTTP/1.1"
+	((${#stderr_lines[@]} >= 5)) || fail "only ${#stderr_lines[@]} stderr line(s)"
 	local line
 	for line in "${stderr_lines[@]}"; do
 		[[ $line == "egress: "* ]] || fail "line without prefix: $line"
@@ -141,9 +145,12 @@ setup() {
 }
 
 @test "-H and -A reach a real proxy too (tinyproxy tunnel still works)" {
-	run -0 --separate-stderr egress -x "$TINY" -H 'X-Egress-Test: 1' \
+	run -0 --separate-stderr egress -v -x "$TINY" -H 'X-Egress-Test: 1' \
 		-A 'egress-test/1.0' 127.0.0.1 "$SRC_PORT" </dev/null
 	assert_output "$BANNER"$'\r'
+	# tinyproxy logs no request headers: -v shows what was sent to it.
+	assert_stderr --partial $'\negress: > X-Egress-Test: 1\n'
+	assert_stderr --partial $'\negress: > User-Agent: egress-test/1.0\n'
 }
 
 @test "a proxy reply head split over several writes is understood" {
@@ -154,9 +161,13 @@ setup() {
 }
 
 @test "-v never shows the proxy credentials" {
-	run -0 --separate-stderr egress -v -x "http://user:s3cr3tpw@127.0.0.1:$R_PORT" \
+	# A proxy that asks for them (407), so that they are sent and -v sees them go.
+	start_fakeproxy A --auth user:s3cr3tpw relay
+	run -0 --separate-stderr egress -v -x "http://user:s3cr3tpw@127.0.0.1:$A_PORT" \
 		127.0.0.1 "$SRC_PORT" </dev/null
 	assert_output "$BANNER"$'\r'
+	grep -qFx "> Proxy-Authorization: Basic $(printf 'user:s3cr3tpw' | base64)" "$A_LOG"
+	assert_stderr --partial 'egress: > Proxy-Authorization: Basic <hidden>'
 	refute_stderr --partial s3cr3tpw
 	refute_stderr --partial "$(printf 'user:s3cr3tpw' | base64)"
 }
@@ -175,7 +186,30 @@ setup() {
 	refute_stderr
 }
 
-@test "-4 with a proxy given by name (localhost)" {
+# libcurl resolves localhost to 127.0.0.1 and ::1 by itself, whatever /etc/hosts
+# says: a proxy listening on one of them shows which family egress used.
+
+@test "-4 with a proxy given by name (localhost) uses its IPv4 address" {
 	run -0 --separate-stderr egress -4 -x "http://localhost:$TINYPROXY_PORT" 127.0.0.1 "$SRC_PORT" </dev/null
 	assert_output "$BANNER"$'\r'
+}
+
+@test "-4 with a proxy given by name: its IPv6 address is not tried, exit 3" {
+	[[ -n $SRC6_PORT ]] || skip "no IPv6 loopback"
+	start_fakeproxy V6 --bind ::1 relay
+	# Without -4 the name leads to this IPv6-only proxy.
+	run -0 --separate-stderr egress -x "http://localhost:$V6_PORT" 127.0.0.1 "$SRC_PORT" </dev/null
+	assert_output "$BANNER"$'\r'
+	assert_connections "$V6_LOG" 1
+	run -3 --separate-stderr egress -4 -x "http://localhost:$V6_PORT" 127.0.0.1 "$SRC_PORT" </dev/null
+	assert_output ''
+	assert_stderr "egress: cannot reach proxy localhost:$V6_PORT for 127.0.0.1:$SRC_PORT: Connection refused"
+	assert_connections "$V6_LOG" 1
+}
+
+@test "-6 with a proxy given by name: its IPv4 address is not tried, exit 3" {
+	[[ -n $SRC6_PORT ]] || skip "no IPv6 loopback"
+	run -3 --separate-stderr egress -6 -x "http://localhost:$TINYPROXY_PORT" 127.0.0.1 "$SRC_PORT" </dev/null
+	assert_output ''
+	assert_stderr "egress: cannot reach proxy localhost:$TINYPROXY_PORT for 127.0.0.1:$SRC_PORT: Connection refused"
 }
