@@ -2,19 +2,37 @@
 #ifndef EGRESS_ERR_H
 #define EGRESS_ERR_H
 
-/* Each value is the process exit status; the man page's EXIT STATUS mirrors this list. */
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Size of an error sentence (without the "egress: " prefix). */
+#define ERR_MAX 512
+
+/* Each value is the process exit status. What each means is said once, in err.c's
+ * table: --help prints its words, and the unit tests hold the man page's EXIT STATUS
+ * to its sentences. */
 enum egress_err {
-	EGRESS_OK = 0,          /* the tunnel ran and closed normally */
-	EGRESS_EIO = 1,         /* I/O error on an established tunnel, or internal error */
-	EGRESS_EUSAGE = 2,      /* bad option, host, port, proxy URL or header */
-	EGRESS_EUNREACH = 3,    /* proxy (or direct target) could not be reached */
-	EGRESS_EAUTH = 4,       /* proxy authentication required or failed */
-	EGRESS_EREFUSED = 5,    /* proxy refused the CONNECT, or answered nonsense */
-	EGRESS_ETIMEOUT = 6,    /* connecting, waiting for the reply, or idle */
-	EGRESS_ETLS = 7,        /* TLS with the proxy failed */
+	EGRESS_OK = 0,
+	EGRESS_EIO = 1,
+	EGRESS_EUSAGE = 2,
+	EGRESS_EUNREACH = 3,
+	EGRESS_EAUTH = 4,
+	EGRESS_EREFUSED = 5,
+	EGRESS_ETIMEOUT = 6,
+	EGRESS_ETLS = 7,
 };
 
-/* Short words for an error, as the man page and --help name them. */
+#define EGRESS_ERR_COUNT 8
+
+/* A few words for an exit status, as --help lists them ("proxy unreachable"). */
 const char *err_words(enum egress_err e);
+
+/* The sentence for an exit status, as the man page's EXIT STATUS has it. */
+const char *err_meaning(enum egress_err e);
+
+/* Writes a sentence into err (size errsz) and returns false, so that a parser can
+ * end with `return err_printf(err, errsz, ...)`. */
+bool err_printf(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

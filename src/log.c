@@ -92,3 +92,8 @@ char *log_escape(char *out, size_t outsz, const char *s, size_t n)
 		out[o < outsz ? o : outsz - 1] = '\0';
 	return out;
 }
+
+char *log_escape_str(char *out, size_t outsz, const char *s, size_t max)
+{
+	return log_escape(out, outsz, s, strnlen(s, max));
+}

@@ -19,5 +19,7 @@ void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Copies the n bytes of s (NULs included) into out (size outsz) with bytes outside printable ASCII shown as <XX>,
  * so that hostile input never moves the terminal's cursor. Returns out. */
 char *log_escape(char *out, size_t outsz, const char *s, size_t n);
+/* log_escape of the string s, cut at max bytes: untrusted text for an error message. */
+char *log_escape_str(char *out, size_t outsz, const char *s, size_t max);
 
 #endif
