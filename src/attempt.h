@@ -1,5 +1,6 @@
-/* One try at a tunnel through one proxy (or direct), shared by proxy.c, which makes
- * it, and proxy_failure.c, which explains how it failed. */
+/* One try at a tunnel through one way of the route (a proxy, or direct): how libcurl
+ * is set up for it (attempt_setup.c), what its callbacks saw (attempt_trace.c), and
+ * why it failed (attempt_failure.c). proxy.c makes the attempts. */
 #ifndef EGRESS_ATTEMPT_H
 #define EGRESS_ATTEMPT_H
 
@@ -7,29 +8,51 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cli.h"
+#include "config.h"
 #include "credentials.h"
+#include "endpoint.h"
 #include "err.h"
+#include "route.h"
+
+/* What libcurl's callbacks saw during curl_easy_perform: the proxy's reply and the
+ * scheme egress answered a 407 with. Written only by attempt_trace.c. */
+struct attempt_trace {
+	char status[128];     /* the proxy's last status line, e.g. "403 Forbidden" */
+	char first_line[128]; /* the reply's first line, shown when it is nonsense */
+	size_t reply_bytes;   /* header bytes received from the proxy */
+	char auth_sent[16];   /* the scheme of the last Proxy-Authorization sent */
+};
 
 struct attempt {
 	const struct egress_config *cfg;
-	const struct proxy_spec *proxy;  /* NULL: direct */
-	char proxy_label[HOST_MAX + 9];
+	const struct route *route;
+	const struct route_way *way;
+	const struct proxy_spec *proxy;   /* way->proxy; NULL: direct */
+	char proxy_label[ENDPOINT_STR_MAX];
 	const char *target_label;
-	char status[128];                /* the proxy's last status line, e.g. "403 Forbidden" */
-	char first_line[128];            /* the reply's first line, shown when it is nonsense */
-	size_t reply_bytes;              /* header bytes received from the proxy */
+	struct proxy_creds creds;         /* what this attempt may answer a 407 with */
+	bool had_pass;                    /* creds.pass was given to libcurl, then wiped */
 	char errbuf[CURL_ERROR_SIZE];
-	char why[ERR_MAX + 2 * HOST_MAX];  /* the failure, as one line; "" when printed */
-	struct proxy_creds creds;        /* what this attempt may answer a 407 with */
-	bool had_pass;                   /* creds.pass was given to libcurl, then wiped */
-	char auth_sent[16];              /* the scheme of the last Proxy-Authorization sent */
+	struct attempt_trace trace;
+	char why[ERR_MAX + 2 * HOST_MAX]; /* the failure, as one line; "" when printed */
 };
-
-/* Turns a failed attempt into an exit code and one line in a->why. */
-enum egress_err attempt_failure(struct attempt *a, CURL *h, CURLcode rc);
 
 /* --proxy-auth as libcurl's CURLAUTH bits. */
 unsigned long proxy_auth_mask(enum proxy_auth m);
+
+/* The target as a URL for libcurl, or NULL when out of memory. */
+CURLU *attempt_target_url(const struct endpoint *t);
+
+/* Sets every libcurl option of attempt a on h: the target url, the proxy and how to
+ * talk to it, the extra headers hdrs, the trace. False when libcurl refuses one. */
+bool attempt_setup(CURL *h, struct attempt *a, CURLU *url, struct curl_slist *hdrs);
+
+/* Points h's header and debug callbacks at t (they also print the -v lines), and
+ * takes them away again, before h outlives the attempt. */
+bool attempt_trace_attach(CURL *h, struct attempt_trace *t);
+void attempt_trace_detach(CURL *h);
+
+/* Turns a failed attempt into an exit code and one line in a->why. */
+enum egress_err attempt_failure(struct attempt *a, CURL *h, CURLcode rc);
 
 #endif

@@ -1,11 +1,12 @@
-/* Option table, getopt_long loop and the checks that come after it. The getopt_long
- * array and --help are both built from one table so that they cannot drift apart. */
+/* The command line. One table has a row per option: its names, the kind of value it
+ * takes and where in struct egress_config that goes, its help. getopt_long's array,
+ * --help and apply_option are all built from it, so that they cannot drift apart,
+ * and a config file line can go through apply_option as an argument does. */
 #include "cli.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,11 +14,8 @@
 
 #include "credentials.h"
 #include "log.h"
-#include "proxy.h"
-#include "proxy_env.h"
 #include "secret.h"
-
-#define DEFAULT_CONNECT_TIMEOUT_MS 30000L
+#include "values.h"
 
 enum opt_id {
 	OPT_PROXY = 256,
@@ -47,76 +45,131 @@ enum opt_id {
 	OPT_VERSION,
 };
 
-struct option_def {
+/* What an option's value is, and so what apply_option does with it. */
+enum opt_kind {
+	KIND_FLAG,   /* no value: the bool at dest becomes true */
+	KIND_SECS,   /* seconds, decimals allowed: the long at dest, in milliseconds */
+	KIND_PATH,   /* a file read later: refused now by check, by default when it cannot
+		      * be read; the const char * at dest */
+	KIND_STRING, /* text that check accepts: the const char * at dest */
+	KIND_LIST,   /* repeatable text that check accepts: added to the str_list at dest */
+	KIND_CUSTOM, /* apply does it all */
+	KIND_ACTION, /* --help, --version: done by the command line, no setting */
+};
+
+typedef bool check_fn(const char *value, char *err, size_t errsz);
+typedef enum egress_err apply_fn(struct egress_config *cfg, const struct cli_option *o,
+				 char *value, enum option_origin origin, char *err, size_t errsz);
+
+struct cli_option {
 	const char *name;
-	char short_name;   /* 0: long only */
-	const char *metavar; /* NULL: takes no argument */
+	char short_name;     /* 0: long only */
 	enum opt_id id;
+	enum opt_kind kind;
+	size_t dest;         /* offset in struct egress_config */
+	check_fn *check;     /* KIND_PATH, KIND_STRING, KIND_LIST; NULL: anything */
+	apply_fn *apply;     /* KIND_CUSTOM */
+	const char *metavar; /* NULL: takes no value */
 	const char *help;
 };
 
-static const struct option_def options[] = {
-	{ "proxy", 'x', "URL[,URL...]", OPT_PROXY,
+static check_fn check_user_agent, check_pinnedpubkey, check_netrc;
+static apply_fn apply_proxy, apply_keepalive, apply_user, apply_auth, apply_family;
+
+#define AT(field) offsetof(struct egress_config, field)
+
+static const struct cli_option options[] = {
+	{ "proxy", 'x', OPT_PROXY, KIND_CUSTOM, 0, NULL, apply_proxy, "URL[,URL...]",
 	  "[SCHEME://][USER[:PASS]@]HOST[:PORT]; SCHEME is\n"
 	  "http (port 8080), https (TLS to the proxy; port\n"
 	  "443), socks4, socks4a, socks5 or socks5h (port\n"
 	  "1080); a list is tried in order; \"\" means no\n"
 	  "proxy, whatever the environment says" },
-	{ "noproxy", 0, "LIST", OPT_NOPROXY,
+	{ "noproxy", 0, OPT_NOPROXY, KIND_STRING, AT(noproxy), NULL, NULL, "LIST",
 	  "hosts reached directly: names, domains, IPs,\n"
 	  "CIDR blocks, or * (the rules of no_proxy)" },
-	{ "proxy-header", 'H', "\"NAME: VALUE\"", OPT_PROXY_HEADER,
-	  "add a header to the CONNECT request (repeatable)" },
-	{ "user-agent", 'A', "STRING", OPT_USER_AGENT, "User-Agent of the CONNECT request" },
-	{ "proxy-cacert", 0, "FILE", OPT_PROXY_CACERT,
+	{ "proxy-header", 'H', OPT_PROXY_HEADER, KIND_LIST, AT(headers), check_header, NULL,
+	  "\"NAME: VALUE\"", "add a header to the CONNECT request (repeatable)" },
+	{ "user-agent", 'A', OPT_USER_AGENT, KIND_STRING, AT(user_agent), check_user_agent, NULL,
+	  "STRING", "User-Agent of the CONNECT request" },
+	{ "proxy-cacert", 0, OPT_PROXY_CACERT, KIND_PATH, AT(proxy_cacert), NULL, NULL, "FILE",
 	  "CA certificates to verify an https:// proxy with" },
-	{ "proxy-capath", 0, "DIR", OPT_PROXY_CAPATH,
+	{ "proxy-capath", 0, OPT_PROXY_CAPATH, KIND_PATH, AT(proxy_capath), NULL, NULL, "DIR",
 	  "directory of CA certificates (c_rehash form)" },
-	{ "proxy-insecure", 0, NULL, OPT_PROXY_INSECURE,
+	{ "proxy-insecure", 0, OPT_PROXY_INSECURE, KIND_FLAG, AT(proxy_insecure), NULL, NULL, NULL,
 	  "do not verify the https:// proxy's certificate" },
-	{ "proxy-pinnedpubkey", 0, "sha256//HASH", OPT_PROXY_PINNEDPUBKEY,
-	  "accept only this public key from the proxy" },
-	{ "proxy-cert", 0, "FILE", OPT_PROXY_CERT,
+	{ "proxy-pinnedpubkey", 0, OPT_PROXY_PINNEDPUBKEY, KIND_STRING, AT(proxy_pinnedpubkey),
+	  check_pinnedpubkey, NULL, "sha256//HASH", "accept only this public key from the proxy" },
+	{ "proxy-cert", 0, OPT_PROXY_CERT, KIND_PATH, AT(proxy_cert), NULL, NULL, "FILE",
 	  "client certificate for the https:// proxy (PEM)" },
-	{ "proxy-key", 0, "FILE", OPT_PROXY_KEY, "its private key (PEM)" },
-	{ "proxy-user", 'U', "USER[:PASS]", OPT_PROXY_USER,
+	{ "proxy-key", 0, OPT_PROXY_KEY, KIND_PATH, AT(proxy_key), NULL, NULL, "FILE",
+	  "its private key (PEM)" },
+	{ "proxy-user", 'U', OPT_PROXY_USER, KIND_CUSTOM, 0, NULL, apply_user, "USER[:PASS]",
 	  "proxy user; without PASS the password comes\n"
 	  "from EGRESS_PROXY_PASSWORD, netrc, askpass or\n"
 	  "the terminal" },
-	{ "proxy-auth", 0, "METHOD", OPT_PROXY_AUTH,
+	{ "proxy-auth", 0, OPT_PROXY_AUTH, KIND_CUSTOM, 0, NULL, apply_auth, "METHOD",
 	  "any (default), anysafe, basic, digest, ntlm or\n"
 	  "negotiate (Kerberos; no user: the ticket cache)" },
-	{ "netrc-file", 0, "FILE", OPT_NETRC_FILE,
+	{ "netrc-file", 0, OPT_NETRC_FILE, KIND_PATH, AT(netrc_file), check_netrc, NULL, "FILE",
 	  "read proxy credentials from FILE, not ~/.netrc" },
-	{ "connect-timeout", 0, "SECS", OPT_CONNECT_TIMEOUT,
+	{ "connect-timeout", 0, OPT_CONNECT_TIMEOUT, KIND_SECS, AT(connect_timeout_ms), NULL, NULL,
+	  "SECS",
 	  "bound on reaching the proxy and its CONNECT\n"
 	  "reply (default 30)" },
-	{ "idle-timeout", 0, "SECS", OPT_IDLE_TIMEOUT,
+	{ "idle-timeout", 0, OPT_IDLE_TIMEOUT, KIND_SECS, AT(idle_timeout_ms), NULL, NULL, "SECS",
 	  "close the tunnel after SECS without a byte\n"
 	  "either way (exit 6)" },
-	{ "keepalive", 0, "SECS", OPT_KEEPALIVE, "send TCP keepalive probes after SECS idle" },
-	{ "half-close", 0, NULL, OPT_HALF_CLOSE,
+	{ "keepalive", 0, OPT_KEEPALIVE, KIND_CUSTOM, 0, NULL, apply_keepalive, "SECS",
+	  "send TCP keepalive probes after SECS idle" },
+	{ "half-close", 0, OPT_HALF_CLOSE, KIND_FLAG, AT(half_close), NULL, NULL, NULL,
 	  "forward stdin EOF through the proxy too (squid\n"
 	  "and tinyproxy then drop the whole tunnel); not\n"
 	  "with https://" },
-	{ "eof-timeout", 0, "SECS", OPT_EOF_TIMEOUT,
+	{ "eof-timeout", 0, OPT_EOF_TIMEOUT, KIND_SECS, AT(eof_timeout_ms), NULL, NULL, "SECS",
 	  "exit SECS after stdin EOF if the far side has\n"
 	  "not closed by then" },
-	{ "fdpass", 'F', NULL, OPT_FDPASS,
+	{ "fdpass", 'F', OPT_FDPASS, KIND_FLAG, AT(fdpass), NULL, NULL, NULL,
 	  "pass the connected socket to ssh over stdout\n"
 	  "and exit (ssh's ProxyUseFdpass yes): no relay\n"
 	  "process remains; not with https://" },
-	{ "ipv4", '4', NULL, OPT_IPV4, "resolve names to IPv4 addresses only" },
-	{ "ipv6", '6', NULL, OPT_IPV6, "resolve names to IPv6 addresses only" },
-	{ "verbose", 'v', NULL, OPT_VERBOSE, "show the proxy conversation on stderr" },
-	{ "quiet", 'q', NULL, OPT_QUIET, "no warnings (errors are still shown)" },
-	{ "help", 'h', NULL, OPT_HELP, "show this help and exit" },
-	{ "version", 'V', NULL, OPT_VERSION, "show the versions of egress and libcurl, exit" },
+	{ "ipv4", '4', OPT_IPV4, KIND_CUSTOM, 0, NULL, apply_family, NULL,
+	  "resolve names to IPv4 addresses only" },
+	{ "ipv6", '6', OPT_IPV6, KIND_CUSTOM, 0, NULL, apply_family, NULL,
+	  "resolve names to IPv6 addresses only" },
+	{ "verbose", 'v', OPT_VERBOSE, KIND_FLAG, AT(verbose), NULL, NULL, NULL,
+	  "show the proxy conversation on stderr" },
+	{ "quiet", 'q', OPT_QUIET, KIND_FLAG, AT(quiet), NULL, NULL, NULL,
+	  "no warnings (errors are still shown)" },
+	{ "help", 'h', OPT_HELP, KIND_ACTION, 0, NULL, NULL, NULL, "show this help and exit" },
+	{ "version", 'V', OPT_VERSION, KIND_ACTION, 0, NULL, NULL, NULL,
+	  "show the versions of egress and libcurl, exit" },
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
-static void print_help(FILE *f)
+/* Exit status words, as many as fit on a line of 79 columns. */
+static void print_exit_statuses(FILE *f)
+{
+	size_t col = (size_t)fprintf(f, "Exit status:");
+	char item[80];
+
+	for (int e = 0; e <= EGRESS_ERR_COUNT; e++) {
+		if (e < EGRESS_ERR_COUNT)
+			snprintf(item, sizeof(item), " %d %s%s", e, err_words((enum egress_err)e),
+				 e + 1 < EGRESS_ERR_COUNT ? "," : ".");
+		else
+			snprintf(item, sizeof(item), " See egress(1).");
+		if (col + strlen(item) > 79) {
+			fputc('\n', f);
+			col = 0;
+		}
+		col += (size_t)fprintf(f, "%s", col ? item : item + 1);
+	}
+	fputc('\n', f);
+}
+
+void cli_print_help(FILE *f)
 {
 	fputs("Usage: egress [OPTIONS] HOST PORT\n"
 	      "       egress [OPTIONS] HOST:PORT       ([IPV6]:PORT)\n"
@@ -125,7 +178,7 @@ static void print_help(FILE *f)
 	      "  ssh -o ProxyCommand='egress -x proxy:3128 %h %p' host\n"
 	      "\nOptions:\n", f);
 	for (size_t i = 0; i < NOPTIONS; i++) {
-		const struct option_def *o = &options[i];
+		const struct cli_option *o = &options[i];
 		char left[64];
 		int n = o->short_name
 			? snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name)
@@ -146,20 +199,11 @@ static void print_help(FILE *f)
 	}
 	fputs("\nWithout -x: EGRESS_PROXY, https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY;\n"
 	      "no_proxy or NO_PROXY; no proxy at all: a direct connection.\n"
-	      "stdin EOF is not forwarded through a proxy unless --half-close is given.\n"
-	      "\nExit status: 0 closed normally, 1 I/O error, 2 usage, 3 proxy unreachable,\n"
-	      "4 proxy authentication, 5 CONNECT refused or malformed reply, 6 timeout,\n"
-	      "7 TLS with the proxy. See egress(1).\n", f);
+	      "stdin EOF is not forwarded through a proxy unless --half-close is given.\n\n", f);
+	print_exit_statuses(f);
 }
 
-static void print_version(void)
-{
-	printf("egress %s\n%s\n", EGRESS_VERSION, proxy_library_version());
-}
-
-static bool usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static bool usage_error(const char *fmt, ...)
+void cli_usage_error(const char *fmt, ...)
 {
 	char line[ERR_MAX + 64];
 	va_list ap;
@@ -168,365 +212,297 @@ static bool usage_error(const char *fmt, ...)
 	va_end(ap);
 	msg_err("%s", line);
 	fputs("Try 'egress --help'.\n", stderr);
-	return false;
 }
 
-static const struct option_def *find_short(int c)
+const struct cli_option *cli_find_option(const char *name)
 {
 	for (size_t i = 0; i < NOPTIONS; i++)
-		if (options[i].short_name == c)
+		if (!strcmp(options[i].name, name))
 			return &options[i];
 	return NULL;
 }
 
-static const char *opt_name(int id)
+/* The row getopt_long answered with c: a short letter or a long option's id. */
+static const struct cli_option *by_getopt_value(int c)
 {
 	for (size_t i = 0; i < NOPTIONS; i++)
-		if ((int)options[i].id == id)
-			return options[i].name;
-	return "?";
+		if ((int)options[i].id == c || (options[i].short_name && options[i].short_name == c))
+			return &options[i];
+	return NULL;
 }
 
-static const char *env_get(const char *name)
+static bool check_user_agent(const char *value, char *err, size_t errsz)
 {
-	return getenv(name);
-}
-
-/* Chooses the proxies (or none) once every option is known. */
-static bool choose_route(struct egress_config *cfg, const char *proxy_arg,
-			 const char *noproxy_arg)
-{
-	char err[ERR_MAX];
-	const char *list = proxy_arg, *noproxy;
-
-	if (list) {
-		cfg->proxy_source = "-x";
-	} else {
-		list = proxy_from_env(env_get, &cfg->proxy_source);
-		if (!list) {
-			cfg->direct_reason = "no proxy configured";
-			return true;
-		}
-	}
-	if (!*list) {
-		cfg->direct_reason = "-x \"\"";
-		return true;
-	}
-	noproxy = noproxy_arg ? noproxy_arg : noproxy_from_env(env_get);
-	if (noproxy && noproxy_match(noproxy, cfg->target.host)) {
-		cfg->direct_reason = noproxy_arg ? "--noproxy matches" : "no_proxy matches";
-		return true;
-	}
-	if (!parse_proxy_list(list, &cfg->proxies, err, sizeof(err))) {
-		if (proxy_arg)
-			return usage_error("%s", err);
-		msg_err("%s (from %s)", err, cfg->proxy_source);
-		return false;
-	}
+	if (strpbrk(value, "\r\n"))
+		return err_printf(err, errsz, "invalid user agent: CR/LF not allowed");
 	return true;
 }
 
-/* env NAME as a path for TLS, or NULL; one that cannot be read is a usage error
- * (*bad set), as it is on the command line. */
-static const char *env_path(const char *name, bool *bad)
+static bool check_pinnedpubkey(const char *value, char *err, size_t errsz)
 {
-	const char *v = env_get(name);
-	if (!v || !*v)
-		return NULL;
-	/* OpenSSL takes a list of directories in SSL_CERT_DIR; each is its business. */
-	if (!strchr(v, ':') && access(v, R_OK) < 0) {
-		usage_error("%s: cannot read \"%s\": %s", name, v, strerror(errno));
-		*bad = true;
-	}
-	return v;
+	if (strncmp(value, "sha256//", 8) != 0 || strpbrk(value, "\r\n"))
+		return err_printf(err, errsz, "--proxy-pinnedpubkey: expected sha256//BASE64");
+	return true;
 }
 
-/* With no CA named, the variables curl's own tool reads name one for an https://
- * proxy too: CURL_CA_BUNDLE, else SSL_CERT_FILE and SSL_CERT_DIR. Users behind an
- * intercepting proxy set them once for every TLS client. */
-static bool ca_from_env(struct egress_config *cfg)
+/* Refused before any traffic, not passed over as ~/.netrc would be. */
+static bool check_netrc(const char *value, char *err, size_t errsz)
 {
-	bool bad = false;
-	if (cfg->proxy_cacert || cfg->proxy_capath || cfg->proxy_insecure)
-		return true;
-	cfg->proxy_cacert = env_path("CURL_CA_BUNDLE", &bad);
-	if (!cfg->proxy_cacert && !bad) {
-		cfg->proxy_cacert = env_path("SSL_CERT_FILE", &bad);
-		if (!bad)
-			cfg->proxy_capath = env_path("SSL_CERT_DIR", &bad);
-	}
-	return !bad;
+	char why[ERR_MAX];
+	if (!creds_netrc_safe(value, why, sizeof(why)))
+		return err_printf(err, errsz, "--netrc-file: %s", why);
+	return true;
 }
 
-/* -U USER[:PASS]: copies both, then hides the password in argv. "USER:" is an
- * empty password, as in curl. Sets *on_cmdline when there was one to hide. */
-static bool take_user(struct egress_config *cfg, char *arg, bool *on_cmdline)
+/* -x: copied, because the copy is what route.c parses once the target is known and
+ * the argument is where a password is hidden from ps now. */
+static enum egress_err apply_proxy(struct egress_config *cfg, const struct cli_option *o,
+				   char *value, enum option_origin origin, char *err, size_t errsz)
 {
-	const char *colon = strchr(arg, ':');
-	size_t ul = colon ? (size_t)(colon - arg) : strlen(arg);
+	(void)o;
+	secret_free(cfg->proxy);
+	cfg->proxy = strdup(value);
+	if (!cfg->proxy) {
+		err_printf(err, errsz, "out of memory");
+		return EGRESS_EIO;
+	}
+	if (origin == ORIGIN_ARGV && secret_hide_in_proxy_list(value))
+		cfg->pass_in_argv = true;
+	return EGRESS_OK;
+}
 
-	if (ul == 0)
-		return usage_error("--proxy-user: empty user name");
-	if (strpbrk(arg, "\r\n"))
-		return usage_error("--proxy-user: CR/LF not allowed");
+static enum egress_err apply_keepalive(struct egress_config *cfg, const struct cli_option *o,
+				       char *value, enum option_origin origin, char *err,
+				       size_t errsz)
+{
+	long ms;
+	(void)o;
+	(void)origin;
+	if (!parse_secs(value, &ms, err, errsz) || ms % 1000) {
+		err_printf(err, errsz, "--keepalive: invalid \"%s\" (whole seconds, > 0)", value);
+		return EGRESS_EUSAGE;
+	}
+	cfg->keepalive_secs = ms / 1000;
+	return EGRESS_OK;
+}
+
+/* -U USER[:PASS]: copies both, then hides the password in the argument. "USER:" is an
+ * empty password, as in curl. */
+static enum egress_err apply_user(struct egress_config *cfg, const struct cli_option *o,
+				  char *value, enum option_origin origin, char *err, size_t errsz)
+{
+	const char *colon = strchr(value, ':');
+	size_t ul = colon ? (size_t)(colon - value) : strlen(value);
+
+	(void)o;
+	if (ul == 0 || strpbrk(value, "\r\n")) {
+		err_printf(err, errsz, "--proxy-user: %s",
+			   ul == 0 ? "empty user name" : "CR/LF not allowed");
+		return EGRESS_EUSAGE;
+	}
 	free(cfg->proxy_user);
 	secret_free(cfg->proxy_pass);
-	cfg->proxy_user = strndup(arg, ul);
+	cfg->proxy_user = strndup(value, ul);
 	cfg->proxy_pass = colon ? strdup(colon + 1) : NULL;
 	if (!cfg->proxy_user || (colon && !cfg->proxy_pass)) {
-		msg_err("out of memory");
-		return false;
+		err_printf(err, errsz, "out of memory");
+		return EGRESS_EIO;
 	}
-	*on_cmdline = secret_hide_in_userpass(arg) || *on_cmdline;
-	return true;
+	if (origin == ORIGIN_ARGV && secret_hide_in_userpass(value))
+		cfg->pass_in_argv = true;
+	return EGRESS_OK;
 }
 
-static bool parse_auth(const char *arg, enum proxy_auth *out)
+static enum egress_err apply_auth(struct egress_config *cfg, const struct cli_option *o,
+				  char *value, enum option_origin origin, char *err, size_t errsz)
 {
 	static const char *const names[] = { "any", "anysafe", "basic", "digest", "ntlm",
 					     "negotiate" };
+	(void)o;
+	(void)origin;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcasecmp(arg, names[i])) {
-			*out = (enum proxy_auth)i;
-			return true;
+		if (!strcasecmp(value, names[i])) {
+			cfg->proxy_auth = (enum proxy_auth)i;
+			return EGRESS_OK;
 		}
-	return usage_error("--proxy-auth: unknown method \"%s\" (any, anysafe, basic, "
-			   "digest, ntlm, negotiate)", arg);
+	err_printf(err, errsz, "--proxy-auth: unknown method \"%s\" (any, anysafe, basic, "
+		   "digest, ntlm, negotiate)", value);
+	return EGRESS_EUSAGE;
 }
 
-/* EGRESS_PROXY_PASSWORD, copied, then wiped where it stood and removed, so that
- * neither /proc/PID/environ nor an askpass program sees it. */
-static bool take_env_password(struct egress_config *cfg)
+static enum egress_err apply_family(struct egress_config *cfg, const struct cli_option *o,
+				    char *value, enum option_origin origin, char *err, size_t errsz)
 {
-	char *v = getenv("EGRESS_PROXY_PASSWORD");
-	if (v && *v) {
-		cfg->env_pass = strdup(v);
-		explicit_bzero(v, strlen(v));
-		if (!cfg->env_pass) {
-			msg_err("out of memory");
-			return false;
-		}
-	}
-	unsetenv("EGRESS_PROXY_PASSWORD");
+	(void)value;
+	(void)origin;
+	(void)err;
+	(void)errsz;
+	cfg->family = o->id == OPT_IPV4 ? 4 : 6;
+	return EGRESS_OK;
+}
+
+/* Appends value to the list at l; false when out of memory. */
+static bool list_add(struct str_list *l, const char *value)
+{
+	const char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (!v)
+		return false;
+	v[l->n++] = value;
+	l->v = v;
 	return true;
 }
 
-static bool any_password(const struct egress_config *cfg)
+enum egress_err apply_option(struct egress_config *cfg, const struct cli_option *o, char *value,
+			     enum option_origin origin, char *err, size_t errsz)
 {
-	for (size_t i = 0; i < cfg->proxies.n; i++)
-		if (cfg->proxies.v[i].pass)
-			return true;
-	return cfg->proxy_pass || cfg->env_pass;
+	char *dest = (char *)cfg + o->dest;
+	char why[ERR_MAX];
+	long ms;
+
+	switch (o->kind) {
+	case KIND_FLAG:
+		*(bool *)(void *)dest = true;
+		return EGRESS_OK;
+	case KIND_SECS:
+		if (!parse_secs(value, &ms, why, sizeof(why))) {
+			err_printf(err, errsz, "--%s: %s", o->name, why);
+			return EGRESS_EUSAGE;
+		}
+		*(long *)(void *)dest = ms;
+		return EGRESS_OK;
+	case KIND_PATH:
+		/* A path that cannot be read is a usage error, found before traffic. */
+		if (!o->check && access(value, R_OK) < 0) {
+			err_printf(err, errsz, "--%s: cannot read \"%s\": %s", o->name, value,
+				   strerror(errno));
+			return EGRESS_EUSAGE;
+		}
+		/* fall through */
+	case KIND_STRING:
+		if (o->check && !o->check(value, err, errsz))
+			return EGRESS_EUSAGE;
+		*(const char **)(void *)dest = value;
+		return EGRESS_OK;
+	case KIND_LIST:
+		if (o->check && !o->check(value, err, errsz))
+			return EGRESS_EUSAGE;
+		if (!list_add((struct str_list *)(void *)dest, value)) {
+			err_printf(err, errsz, "out of memory");
+			return EGRESS_EIO;
+		}
+		return EGRESS_OK;
+	case KIND_CUSTOM:
+		return o->apply(cfg, o, value, origin, err, errsz);
+	case KIND_ACTION:
+		break;
+	}
+	err_printf(err, errsz, "--%s is not a setting", o->name);
+	return EGRESS_EUSAGE;
 }
 
-static bool parse_args(int argc, char **argv, struct egress_config *cfg, bool *done)
+/* The message for what getopt_long refused (c is '?' or ':'), printed. */
+static enum cli_result getopt_error(int c, char *const *argv)
 {
-	struct option longopts[NOPTIONS + 1];
-	char shortopts[2 * NOPTIONS + 2], err[ERR_MAX];
-	const char *noproxy_arg = NULL;
-	char *proxy_arg = NULL, why[ERR_MAX];
-	size_t s = 0;
-	bool verbose = false, quiet = false, pass_on_cmdline = false;
-	int c;
+	const char *what = argv[optind - 1];
+	/* optopt is the short letter, or a long option's id, or 0 for an unknown one. */
+	const struct cli_option *known = optopt ? by_getopt_value(optopt) : NULL;
+	bool is_long = known && (int)known->id == optopt;
+	char q[64];
 
+	if (optopt && !is_long)
+		snprintf(q, sizeof(q), "-%c", optopt);
+	else
+		log_escape_str(q, sizeof(q), what, 48);
+	if (c == ':')
+		cli_usage_error("option \"%s\" needs a value", q);
+	else if (is_long)
+		cli_usage_error("option \"%s\" takes no value", q);
+	else
+		cli_usage_error("unknown option \"%s\"", q);
+	return CLI_USAGE;
+}
+
+/* getopt_long's option array and short option string, from the table. */
+static void getopt_tables(struct option longopts[NOPTIONS + 1], char shortopts[2 * NOPTIONS + 2])
+{
+	size_t s = 0;
 	shortopts[s++] = ':';
 	for (size_t i = 0; i < NOPTIONS; i++) {
-		longopts[i] = (struct option){ options[i].name,
-					       options[i].metavar ? required_argument : no_argument,
-					       NULL, (int)options[i].id };
-		if (options[i].short_name) {
-			shortopts[s++] = options[i].short_name;
-			if (options[i].metavar)
+		const struct cli_option *o = &options[i];
+		longopts[i] = (struct option){ o->name, o->metavar ? required_argument : no_argument,
+					       NULL, (int)o->id };
+		if (o->short_name) {
+			shortopts[s++] = o->short_name;
+			if (o->metavar)
 				shortopts[s++] = ':';
 		}
 	}
 	shortopts[s] = '\0';
 	longopts[NOPTIONS] = (struct option){ 0 };
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		if (c == '?' || c == ':') {
-			const char *what = argv[optind - 1];
-			char q[64];
-			if (optopt && !(optopt >= OPT_PROXY && optopt <= OPT_VERSION))
-				snprintf(q, sizeof(q), "-%c", optopt);
-			else
-				log_escape(q, sizeof(q), what, strnlen(what, 48));
-			if (c == ':')
-				return usage_error("option \"%s\" needs a value", q);
-			if (optopt >= OPT_PROXY && optopt <= OPT_VERSION)
-				return usage_error("option \"%s\" takes no value", q);
-			return usage_error("unknown option \"%s\"", q);
-		}
-		if (c < OPT_PROXY) {
-			const struct option_def *o = find_short(c);
-			c = (int)o->id;
-		}
-		switch ((enum opt_id)c) {
-		case OPT_PROXY:
-			proxy_arg = optarg;
-			break;
-		case OPT_NOPROXY:
-			noproxy_arg = optarg;
-			break;
-		case OPT_PROXY_HEADER:
-			if (!check_header(optarg, err, sizeof(err)))
-				return usage_error("%s", err);
-			cfg->headers = realloc(cfg->headers, (cfg->nheaders + 1) * sizeof(char *));
-			if (!cfg->headers) {
-				msg_err("out of memory");
-				return false;
-			}
-			cfg->headers[cfg->nheaders++] = optarg;
-			break;
-		case OPT_USER_AGENT:
-			if (strpbrk(optarg, "\r\n"))
-				return usage_error("invalid user agent: CR/LF not allowed");
-			cfg->user_agent = optarg;
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			if (!parse_secs(optarg, &cfg->connect_timeout_ms, err, sizeof(err)))
-				return usage_error("--connect-timeout: %s", err);
-			break;
-		case OPT_IDLE_TIMEOUT:
-			if (!parse_secs(optarg, &cfg->idle_timeout_ms, err, sizeof(err)))
-				return usage_error("--idle-timeout: %s", err);
-			break;
-		case OPT_EOF_TIMEOUT:
-			if (!parse_secs(optarg, &cfg->eof_timeout_ms, err, sizeof(err)))
-				return usage_error("--eof-timeout: %s", err);
-			break;
-		case OPT_KEEPALIVE: {
-			long ms;
-			if (!parse_secs(optarg, &ms, err, sizeof(err)) || ms % 1000)
-				return usage_error("--keepalive: invalid \"%s\" (whole seconds, > 0)",
-						   optarg);
-			cfg->keepalive_secs = ms / 1000;
-			break;
-		}
-		case OPT_HALF_CLOSE:
-			cfg->half_close = true;
-			break;
-		case OPT_FDPASS:
-			cfg->fdpass = true;
-			break;
-		case OPT_PROXY_CACERT:
-		case OPT_PROXY_CAPATH:
-		case OPT_PROXY_CERT:
-		case OPT_PROXY_KEY:
-			/* A path that cannot be read is a usage error, found before traffic. */
-			if (access(optarg, R_OK) < 0)
-				return usage_error("--%s: cannot read \"%s\": %s",
-						   opt_name(c), optarg, strerror(errno));
-			*(c == OPT_PROXY_CACERT	  ? &cfg->proxy_cacert
-			  : c == OPT_PROXY_CAPATH ? &cfg->proxy_capath
-			  : c == OPT_PROXY_CERT	  ? &cfg->proxy_cert
-						  : &cfg->proxy_key) = optarg;
-			break;
-		case OPT_PROXY_INSECURE:
-			cfg->proxy_insecure = true;
-			break;
-		case OPT_PROXY_PINNEDPUBKEY:
-			if (strncmp(optarg, "sha256//", 8) != 0 || strpbrk(optarg, "\r\n"))
-				return usage_error("--proxy-pinnedpubkey: expected sha256//BASE64");
-			cfg->proxy_pinnedpubkey = optarg;
-			break;
-		case OPT_PROXY_USER:
-			if (!take_user(cfg, optarg, &pass_on_cmdline))
-				return false;
-			break;
-		case OPT_PROXY_AUTH:
-			if (!parse_auth(optarg, &cfg->proxy_auth))
-				return false;
-			break;
-		case OPT_NETRC_FILE:
-			/* Refused before any traffic, not passed over as ~/.netrc would be. */
-			if (!creds_netrc_safe(optarg, why, sizeof(why)))
-				return usage_error("--netrc-file: %s", why);
-			cfg->netrc_file = optarg;
-			break;
-		case OPT_IPV4:
-			cfg->family = 4;
-			break;
-		case OPT_IPV6:
-			cfg->family = 6;
-			break;
-		case OPT_VERBOSE:
-			verbose = true;
-			break;
-		case OPT_QUIET:
-			quiet = true;
-			break;
-		case OPT_HELP:
-			print_help(stdout);
-			*done = true;
-			return true;
-		case OPT_VERSION:
-			print_version();
-			*done = true;
-			return true;
-		}
-	}
-
-	if (verbose && quiet)
-		return usage_error("-v and -q contradict each other");
-	if (cfg->fdpass && (cfg->half_close || cfg->idle_timeout_ms || cfg->eof_timeout_ms))
-		return usage_error("--fdpass leaves no relay behind: it cannot take "
-				   "--half-close, --idle-timeout or --eof-timeout");
-	log_set_level(verbose ? LOG_VERBOSE : quiet ? LOG_QUIET : LOG_NORMAL);
-
-	argc -= optind;
-	argv += optind;
-	if (argc < 1 || argc > 2)
-		return usage_error(argc < 1 ? "missing HOST PORT" : "too many arguments");
-	if (!parse_target(argc, argv, &cfg->target, err, sizeof(err)))
-		return usage_error("%s", err);
-	if (!choose_route(cfg, proxy_arg, noproxy_arg))
-		return false;
-	if (proxy_arg && secret_hide_in_proxy_list(proxy_arg))
-		pass_on_cmdline = true;
-	if (pass_on_cmdline)
-		msg_warn("a password on the command line can be seen by other users (ps); "
-			 "EGRESS_PROXY_PASSWORD, ~/.netrc or the prompt keep it off");
-	if (!take_env_password(cfg))
-		return false;
-	/* From here a password may be in memory: no core file may hold it. */
-	if (any_password(cfg))
-		secret_protect_process();
-	/* What TLS to the proxy cannot do, refused before any traffic. */
-	for (size_t i = 0; i < cfg->proxies.n; i++) {
-		if (cfg->proxies.v[i].scheme != PROXY_HTTPS)
-			continue;
-		if (!ca_from_env(cfg))
-			return false;
-		if (cfg->half_close)
-			return usage_error("--half-close cannot go through an https:// proxy: "
-					   "libcurl cannot close only the sending half of TLS");
-		if (cfg->fdpass)
-			return usage_error("--fdpass cannot hand over an https:// proxy's tunnel: "
-					   "its bytes are inside TLS that egress holds");
-	}
-	return true;
 }
 
-enum cli_result cli_parse(int argc, char **argv, struct egress_config *cfg)
+/* The checks across options and the operands, once every option is in cfg. */
+static enum cli_result check_config(struct egress_config *cfg, int argc, char *const *argv)
 {
-	bool done = false;
+	char err[ERR_MAX];
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
-	if (!parse_args(argc, argv, cfg, &done))
+	if (cfg->verbose && cfg->quiet) {
+		cli_usage_error("-v and -q contradict each other");
 		return CLI_USAGE;
-	return done ? CLI_DONE : CLI_RUN;
+	}
+	if (cfg->fdpass && (cfg->half_close || cfg->idle_timeout_ms || cfg->eof_timeout_ms)) {
+		cli_usage_error("--fdpass leaves no relay behind: it cannot take "
+				"--half-close, --idle-timeout or --eof-timeout");
+		return CLI_USAGE;
+	}
+	log_set_level(cfg->verbose ? LOG_VERBOSE : cfg->quiet ? LOG_QUIET : LOG_NORMAL);
+	if (argc < 1 || argc > 2) {
+		cli_usage_error(argc < 1 ? "missing HOST PORT" : "too many arguments");
+		return CLI_USAGE;
+	}
+	if (!parse_target(argc, argv, &cfg->target, err, sizeof(err))) {
+		cli_usage_error("%s", err);
+		return CLI_USAGE;
+	}
+	if (!secret_take_env("EGRESS_PROXY_PASSWORD", &cfg->env_pass)) {
+		msg_err("out of memory");
+		return CLI_USAGE;
+	}
+	return CLI_RUN;
 }
 
-void cli_free(struct egress_config *cfg)
+enum cli_result cli_parse(int argc, char **argv, const char *(*library_version)(void),
+			  struct egress_config *cfg)
 {
-	proxy_list_free(&cfg->proxies);
-	free(cfg->proxy_user);
-	secret_free(cfg->proxy_pass);
-	secret_free(cfg->env_pass);
-	cfg->proxy_user = cfg->proxy_pass = cfg->env_pass = NULL;
-	free(cfg->headers);
-	cfg->headers = NULL;
+	struct option longopts[NOPTIONS + 1];
+	char shortopts[2 * NOPTIONS + 2], err[ERR_MAX + 64];
+	int c;
+
+	config_init(cfg);
+	getopt_tables(longopts, shortopts);
+	opterr = 0;
+	optind = 0; /* a fresh scan, also for a second call */
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct cli_option *o = c == '?' || c == ':' ? NULL : by_getopt_value(c);
+		if (!o)
+			return getopt_error(c, argv);
+		if (o->id == OPT_HELP || o->id == OPT_VERSION) {
+			if (o->id == OPT_HELP)
+				cli_print_help(stdout);
+			else
+				printf("egress %s\n%s\n", EGRESS_VERSION, library_version());
+			return CLI_DONE;
+		}
+		switch (apply_option(cfg, o, optarg, ORIGIN_ARGV, err, sizeof(err))) {
+		case EGRESS_OK:
+			break;
+		case EGRESS_EUSAGE:
+			cli_usage_error("%s", err);
+			return CLI_USAGE;
+		default:
+			msg_err("%s", err);
+			return CLI_USAGE;
+		}
+	}
+	return check_config(cfg, argc - optind, argv + optind);
 }

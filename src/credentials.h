@@ -4,8 +4,9 @@
 
 #include <stddef.h>
 
-#include "cli.h"
+#include "config.h"
 #include "err.h"
+#include "proxy_url.h"
 
 struct proxy_creds {
 	char *user;       /* NULL: none */

@@ -1,17 +1,19 @@
-/* egress: parse the command line, open the tunnel, relay it, and turn the way it
- * ended into an exit status (see err.h). Only main() exits. */
+/* egress: parse the command line, choose the route, run the session, and exit with
+ * the status it ended with (see err.h). Only main() exits. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "err.h"
-#include "fdpass.h"
 #include "log.h"
-#include "memtrim.h"
 #include "proxy.h"
-#include "relay.h"
+#include "route.h"
+#include "secret.h"
+#include "session.h"
 
 /* Opens /dev/null on any of fds 0-2 that is closed, so that no socket libcurl opens
  * can land on stdin or stdout and receive tunnel bytes meant for the user. */
@@ -40,128 +42,75 @@ static void setup_signals(void)
 	signal(SIGINT, SIG_DFL);
 }
 
-static const char *via(const struct tunnel *t)
+static const char *env_get(const char *name)
 {
-	return t->proxy ? t->proxy_label : "";
+	return getenv(name);
 }
 
-/* Maps the relay's end to an exit status, with one line for the errors. */
-static enum egress_err report(const struct egress_config *cfg, const struct relay *r,
-			      const struct tunnel *t)
+static enum egress_err refused(const struct route_refusal *why)
 {
-	const char *sep = t->proxy ? " via proxy " : " (direct)";
-	switch (r->end) {
-	case RELAY_CLOSED:
-	case RELAY_EOF_TIMEOUT:
-		return EGRESS_OK;
-	case RELAY_READER_GONE:
-		/* Quietly: the reader leaving is how `| head` ends a stream. When stdin had
-		 * ended too, the local side is simply done: git closes both pipes after the
-		 * pack while git daemon, never told of the EOF, still holds the tunnel. */
-		return relay_far_closed(r) || relay_local_eof(r) ? EGRESS_OK : EGRESS_EIO;
-	case RELAY_IDLE:
-		msg_err("tunnel to %s%s%s idle for %g s; closing", t->target_label, sep, via(t),
-			(double)cfg->idle_timeout_ms / 1000.0);
-		return EGRESS_ETIMEOUT;
-	case RELAY_NET_ERROR:
-		msg_err_errno(r->err, "tunnel to %s%s%s: %s", t->target_label, sep, via(t), r->op);
-		return EGRESS_EIO;
-	case RELAY_LOCAL_ERROR:
-		msg_err_errno(r->err, "tunnel to %s%s%s: %s on %s", t->target_label, sep, via(t),
-			      r->op, r->op[0] == 'r' ? "stdin" : "stdout");
-		return EGRESS_EIO;
-	case RELAY_RUNNING:
-		break;
-	}
-	return EGRESS_EIO;
+	if (why->usage)
+		cli_usage_error("%s", why->line);
+	else
+		msg_err("%s", why->line);
+	return EGRESS_EUSAGE;
+}
+
+/* The route to cfg's target, and what must happen before any traffic once it is
+ * known: the warning about passwords on the command line, no core file while one is
+ * in memory, and the options the route's proxies cannot take. */
+static enum egress_err plan(const struct egress_config *cfg, struct route *route)
+{
+	struct route_refusal why;
+
+	if (!route_choose(cfg, &cfg->target, env_get, route, &why))
+		return refused(&why);
+	if (cfg->pass_in_argv)
+		msg_warn("a password on the command line can be seen by other users (ps); "
+			 "EGRESS_PROXY_PASSWORD, ~/.netrc or the prompt keep it off");
+	if (cfg->proxy_pass || cfg->env_pass || route_has_password(route))
+		secret_protect_process();
+	if (!route_check(cfg, env_get, route, &why))
+		return refused(&why);
+	return EGRESS_OK;
 }
 
 static enum egress_err run(const struct egress_config *cfg)
 {
-	struct tunnel t;
-	struct relay r;
-	enum egress_err e = tunnel_open(cfg, &t);
+	struct route route;
+	enum egress_err e = plan(cfg, &route);
 
-	if (e != EGRESS_OK)
-		return e;
-	if (cfg->fdpass) {
-		if (fdpass_send(STDOUT_FILENO, t.fd) < 0) {
-			msg_err_errno(errno, "cannot pass the socket for %s to the caller",
-				      t.target_label);
+	if (e == EGRESS_OK) {
+		/* Once for the process, however many tunnels it opens. */
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			msg_err("cannot initialise libcurl");
 			e = EGRESS_EIO;
 		} else {
-			msg_verbose("passed the tunnel to %s to the caller", t.target_label);
+			e = session_run(cfg, &route, STDIN_FILENO, STDOUT_FILENO);
+			curl_global_cleanup();
 		}
-		tunnel_close(&t);
-		return e;
 	}
-	struct relay_net_io tls_io = { tunnel_recv, tunnel_send, &t };
-	struct relay_opts o = {
-		.in_fd = STDIN_FILENO,
-		.out_fd = STDOUT_FILENO,
-		/* A direct TCP peer handles half-close; proxies mostly do not (see relay.c).
-		 * Over TLS it cannot be done (cli.c refuses --half-close there). */
-		.forward_eof = !t.proxy || (cfg->half_close && !t.tls),
-		.idle_timeout_ms = cfg->idle_timeout_ms,
-		.eof_timeout_ms = cfg->eof_timeout_ms,
-	};
-	int net = -1;
-	if (t.tls) {
-		/* TLS keeps libcurl in the path of every byte. */
-		o.net_fd = t.fd;
-		o.net_io = &tls_io;
-	} else {
-		/* The bytes no longer need libcurl: let it go, and the memory it used
-		 * at the first pause (trimming costs ~1 ms: not before the first bytes). */
-		net = tunnel_detach(&t);
-		if (net < 0) {
-			msg_err_errno(errno, "cannot take over the tunnel to %s", t.target_label);
-			tunnel_close(&t);
-			return EGRESS_EIO;
-		}
-		o.net_fd = net;
-		o.quiet_ms = 1000;
-		o.on_quiet = memtrim;
-	}
-	if (relay_init(&r, &o) < 0) {
-		msg_err_errno(errno, "cannot start the relay");
-		e = EGRESS_EIO;
-	} else {
-		msg_verbose("tunnel to %s open; relaying", t.target_label);
-		relay_run(&r);
-		e = report(cfg, &r, &t);
-		relay_free(&r);
-	}
-	if (net >= 0)
-		close(net);
-	tunnel_close(&t);
+	route_free(&route);
 	return e;
 }
 
 int main(int argc, char **argv)
 {
 	struct egress_config cfg;
-	enum egress_err e;
+	enum egress_err e = EGRESS_EUSAGE;
 
 	sanitise_stdio();
 	setup_signals();
-	switch (cli_parse(argc, argv, &cfg)) {
+	switch (cli_parse(argc, argv, proxy_library_version, &cfg)) {
 	case CLI_DONE:
-		cli_free(&cfg);
-		return EGRESS_OK;
+		e = EGRESS_OK;
+		break;
 	case CLI_USAGE:
-		cli_free(&cfg);
-		return EGRESS_EUSAGE;
+		break;
 	case CLI_RUN:
+		e = run(&cfg);
 		break;
 	}
-	if (cfg.fdpass && !fdpass_possible(STDOUT_FILENO)) {
-		msg_err("--fdpass needs stdout to be a Unix socket (ssh -o ProxyUseFdpass=yes "
-			"runs its ProxyCommand so)");
-		cli_free(&cfg);
-		return EGRESS_EUSAGE;
-	}
-	e = run(&cfg);
-	cli_free(&cfg);
+	config_free(&cfg);
 	return (int)e;
 }

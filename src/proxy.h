@@ -6,9 +6,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "cli.h"
+#include "config.h"
+#include "endpoint.h"
 #include "err.h"
-#include "target.h"
+#include "route.h"
 
 /* An open tunnel. The socket belongs to the libcurl handle, which must stay alive
  * while fd is in use; tunnel_close() releases both. */
@@ -17,16 +18,18 @@ struct tunnel {
 	void *handle;
 	const struct proxy_spec *proxy; /* the proxy that accepted; NULL when direct */
 	bool tls;                       /* the bytes go through libcurl (https:// proxy) */
-	char proxy_label[HOST_MAX + 9]; /* "host:port" of that proxy, for messages */
-	char target_label[HOST_MAX + 9];
+	char proxy_label[ENDPOINT_STR_MAX]; /* "host:port" of that proxy, for messages */
+	char target_label[ENDPOINT_STR_MAX];
 };
 
 /* libcurl's version line, with its TLS library, for --version. */
 const char *proxy_library_version(void);
 
-/* Tries each configured proxy in order (or connects directly) until one gives a
- * tunnel. On failure the reason has been printed on stderr and t holds nothing. */
-enum egress_err tunnel_open(const struct egress_config *cfg, struct tunnel *t);
+/* Tries each way of the route in order until one gives a tunnel to cfg's target.
+ * On failure the reason has been printed on stderr and t holds nothing. libcurl's
+ * global state must be initialised (curl_global_init, once, in main). */
+enum egress_err tunnel_open(const struct egress_config *cfg, const struct route *route,
+			    struct tunnel *t);
 void tunnel_close(struct tunnel *t);
 
 /* For a TLS tunnel: the tunnel's bytes through libcurl, shaped like recv(2) and

@@ -13,6 +13,20 @@ void secret_free(char *s)
 	free(s);
 }
 
+bool secret_take_env(const char *name, char **out)
+{
+	char *v = getenv(name);
+	*out = NULL;
+	if (v && *v) {
+		*out = strdup(v);
+		explicit_bzero(v, strlen(v));
+		if (!*out)
+			return false;
+	}
+	unsetenv(name);
+	return true;
+}
+
 /* Overwrites the n bytes at p with '*': the argument keeps its length, so the
  * arguments after it stay where ps reads them. */
 static void mask(char *p, size_t n)

@@ -16,6 +16,11 @@ void secret_free(char *s);
 bool secret_hide_in_userpass(char *arg);
 bool secret_hide_in_proxy_list(char *arg);
 
+/* Takes the environment variable name: *out becomes a copy of its value (NULL when it
+ * is unset or empty), which is then wiped where it stood and removed, so that neither
+ * /proc/PID/environ nor a program egress runs sees it. False when out of memory. */
+bool secret_take_env(const char *name, char **out);
+
 /* From now on this process is not dumpable: no core file, no ptrace by the same
  * user, /proc/PID/mem and environ readable by root only. Idempotent. */
 void secret_protect_process(void);

@@ -1,23 +1,15 @@
-/* Why a tunnel could not be had, in one line that names proxy and target, and the
- * exit code that goes with it: from libcurl's result, the proxy's status line,
- * OpenSSL's reason, the SOCKS reply or the 407's offered schemes. */
+/* Why an attempt failed, in one line that names proxy and target, and the exit code
+ * that goes with it: from libcurl's result, the trace (the proxy's status line and
+ * what egress answered a 407 with), OpenSSL's reason, the SOCKS reply or the 407's
+ * offered schemes. One function per transport: direct, TLS with the proxy, reaching
+ * the proxy, SOCKS, HTTP. */
 #include "attempt.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "target.h"
-
-unsigned long proxy_auth_mask(enum proxy_auth m)
-{
-	static const unsigned long masks[] = {
-		[AUTH_ANY] = CURLAUTH_ANY,	   [AUTH_ANYSAFE] = CURLAUTH_ANYSAFE,
-		[AUTH_BASIC] = CURLAUTH_BASIC,	   [AUTH_DIGEST] = CURLAUTH_DIGEST,
-		[AUTH_NTLM] = CURLAUTH_NTLM,	   [AUTH_NEGOTIATE] = CURLAUTH_NEGOTIATE,
-	};
-	return masks[m];
-}
+#include "proxy_url.h"
 
 /* A SOCKS proxy's refusal as an exit code and words. libcurl reports every SOCKS
  * failure as CURLE_PROXY and says which in CURLINFO_PROXY_ERROR. */
@@ -165,16 +157,16 @@ static enum egress_err auth_failure(struct attempt *a, CURL *h)
 
 	curl_easy_getinfo(h, CURLINFO_PROXYAUTH_AVAIL, &avail);
 	scheme_names((unsigned long)avail, offered, sizeof(offered));
-	if (!strcmp(a->auth_sent, "Negotiate")) {
+	if (!strcmp(a->trace.auth_sent, "Negotiate")) {
 		snprintf(a->why, w, "proxy %s rejected the Kerberos ticket (Negotiate) to CONNECT %s; "
 			 "klist shows the tickets", p, tg);
 		return EGRESS_EAUTH;
 	}
-	if (a->auth_sent[0]) {
+	if (a->trace.auth_sent[0]) {
 		/* Sent unasked (--proxy-auth basic) or not among what the proxy takes. */
-		bool offered_sent = offered[0] && strstr(offered, a->auth_sent);
+		bool offered_sent = offered[0] && strstr(offered, a->trace.auth_sent);
 		snprintf(a->why, w, "proxy %s rejected the credentials for %s (%s) to CONNECT %s%s%s",
-			 p, user ? user : "", a->auth_sent, tg,
+			 p, user ? user : "", a->trace.auth_sent, tg,
 			 offered[0] && !offered_sent ? "; it offers " : "",
 			 offered[0] && !offered_sent ? offered : "");
 		return EGRESS_EAUTH;
@@ -195,54 +187,62 @@ static enum egress_err auth_failure(struct attempt *a, CURL *h)
 	else
 		snprintf(hint, sizeof(hint), "--proxy-auth allows none of them");
 	snprintf(a->why, w, "proxy %s requires authentication for CONNECT %s: %s%s%s; %s", p, tg,
-		 a->status[0] ? a->status : "407", offered[0] ? "; it offers " : "", offered, hint);
+		 a->trace.status[0] ? a->trace.status : "407", offered[0] ? "; it offers " : "", offered, hint);
 	return EGRESS_EAUTH;
 }
 
-enum egress_err attempt_failure(struct attempt *a, CURL *h, CURLcode rc)
+/* Facts about the failed transfer that more than one transport's explanation uses. */
+struct failed {
+	CURLcode rc;
+	long code;          /* the CONNECT reply's status; 0: none */
+	long nconn;         /* connections made; 0: the proxy (or target) was never reached */
+	long oserr;         /* errno of the last socket call */
+	const char *detail; /* libcurl's message */
+	char timeout[32];   /* --connect-timeout, for messages */
+};
+
+static enum egress_err direct_failure(struct attempt *a, const struct failed *f)
 {
-	long code = 0, nconn = 0, oserr = 0;
-	char t[32];
-	const char *p = a->proxy_label, *tg = a->target_label;
-	const char *detail = a->errbuf[0] ? a->errbuf : curl_easy_strerror(rc);
+	const char *tg = a->target_label;
 	size_t w = sizeof(a->why);
 
-	curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &code);
-	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn);
-	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
-	secs_str(a->cfg->connect_timeout_ms, t, sizeof(t));
-
-	if (!a->proxy) {
-		switch (rc) {
-		case CURLE_COULDNT_RESOLVE_HOST:
-			snprintf(a->why, w, "cannot resolve %s (direct)", tg);
-			return EGRESS_EUNREACH;
-		case CURLE_COULDNT_CONNECT:
-			snprintf(a->why, w, "cannot connect to %s (direct): %s", tg,
-				 oserr ? strerror((int)oserr) : detail);
-			return EGRESS_EUNREACH;
-		case CURLE_OPERATION_TIMEDOUT:
-			snprintf(a->why, w, "timed out connecting to %s (direct) after %s", tg, t);
-			return EGRESS_ETIMEOUT;
-		default:
-			snprintf(a->why, w, "cannot connect to %s (direct): %s", tg, detail);
-			return EGRESS_EIO;
-		}
+	switch (f->rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		snprintf(a->why, w, "cannot resolve %s (direct)", tg);
+		return EGRESS_EUNREACH;
+	case CURLE_COULDNT_CONNECT:
+		snprintf(a->why, w, "cannot connect to %s (direct): %s", tg,
+			 f->oserr ? strerror((int)f->oserr) : f->detail);
+		return EGRESS_EUNREACH;
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(a->why, w, "timed out connecting to %s (direct) after %s", tg, f->timeout);
+		return EGRESS_ETIMEOUT;
+	default:
+		snprintf(a->why, w, "cannot connect to %s (direct): %s", tg, f->detail);
+		return EGRESS_EIO;
 	}
+}
 
+/* TLS with an https:// proxy, when that is what failed; EGRESS_OK when it is not. */
+static enum egress_err tls_with_proxy_failure(struct attempt *a, CURL *h,
+					      const struct failed *f)
+{
+	const char *p = a->proxy_label, *tg = a->target_label;
+	size_t w = sizeof(a->why);
+	bool https = a->proxy->scheme == PROXY_HTTPS;
 	/* A proxy that refuses the client certificate does so after the TLS 1.3
 	 * handshake: libcurl meets the alert reading the CONNECT reply, or, when the
 	 * proxy has closed already, a reset while sending CONNECT. */
-	bool io_failed = rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR;
-	if (a->proxy->scheme == PROXY_HTTPS && io_failed && a->reply_bytes == 0 &&
-	    oserr == ECONNRESET) {
+	bool io_failed = f->rc == CURLE_RECV_ERROR || f->rc == CURLE_SEND_ERROR;
+
+	if (https && io_failed && a->trace.reply_bytes == 0 && f->oserr == ECONNRESET) {
 		snprintf(a->why, w, "TLS with proxy %s failed for %s: reset right after the "
 			 "handshake (%s)", p, tg, a->cfg->proxy_cert
 			 ? "does the proxy refuse the client certificate?"
 			 : "does the proxy want a client certificate? --proxy-cert, --proxy-key");
 		return EGRESS_ETLS;
 	}
-	if (rc == CURLE_SSL_CACERT_BADFILE && !a->cfg->proxy_cacert && !a->cfg->proxy_capath) {
+	if (f->rc == CURLE_SSL_CACERT_BADFILE && !a->route->cacert && !a->route->capath) {
 		/* No CA named, and the system's bundle is missing (no ca-certificates). */
 		const char *bundle = NULL;
 		curl_easy_getinfo(h, CURLINFO_CAINFO, &bundle);
@@ -251,27 +251,34 @@ enum egress_err attempt_failure(struct attempt *a, CURL *h, CURLcode rc)
 			 "--proxy-capath", p, tg, bundle ? bundle : "libcurl's default path");
 		return EGRESS_ETLS;
 	}
-	if (tls_failure(rc) || (a->proxy->scheme == PROXY_HTTPS && io_failed &&
-				strstr(detail, "SSL routines"))) {
+	if (tls_failure(f->rc) || (https && io_failed && strstr(f->detail, "SSL routines"))) {
 		snprintf(a->why, w, "TLS with proxy %s failed for %s: %s%s", p, tg,
-			 tls_reason(detail), tls_hint(detail, a->cfg->proxy_cert != NULL));
+			 tls_reason(f->detail), tls_hint(f->detail, a->cfg->proxy_cert != NULL));
 		return EGRESS_ETLS;
 	}
-	if (rc == CURLE_COULDNT_RESOLVE_PROXY) {
+	return EGRESS_OK;
+}
+
+/* Failures before any proxy protocol: the proxy not found, not reached, or silent. */
+static enum egress_err reaching_failure(struct attempt *a, CURL *h, const struct failed *f)
+{
+	const char *p = a->proxy_label, *tg = a->target_label, *t = f->timeout;
+	size_t w = sizeof(a->why);
+	long sent = 0;
+
+	switch (f->rc) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
 		snprintf(a->why, w, "cannot resolve proxy host %s for %s", a->proxy->addr.host, tg);
 		return EGRESS_EUNREACH;
-	}
-	if (rc == CURLE_COULDNT_CONNECT) {
+	case CURLE_COULDNT_CONNECT:
 		snprintf(a->why, w, "cannot reach proxy %s for %s: %s", p, tg,
-			 oserr ? strerror((int)oserr) : detail);
+			 f->oserr ? strerror((int)f->oserr) : f->detail);
 		return EGRESS_EUNREACH;
-	}
-	if (rc == CURLE_OPERATION_TIMEDOUT) {
-		long sent = 0;
+	case CURLE_OPERATION_TIMEDOUT:
 		/* The CONNECT request goes out after the TLS handshake: none sent means
 		 * the handshake never finished, as when a plain proxy waits for a line. */
 		curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
-		if (nconn == 0)
+		if (f->nconn == 0)
 			snprintf(a->why, w, "timed out connecting to proxy %s for %s after %s", p, tg, t);
 		else if (a->proxy->scheme == PROXY_HTTPS && sent == 0)
 			snprintf(a->why, w, "proxy %s did not complete the TLS handshake for %s within "
@@ -279,43 +286,81 @@ enum egress_err attempt_failure(struct attempt *a, CURL *h, CURLcode rc)
 		else
 			snprintf(a->why, w, "proxy %s did not answer CONNECT %s within %s", p, tg, t);
 		return EGRESS_ETIMEOUT;
+	default:
+		return EGRESS_OK;
 	}
-	if (rc == CURLE_PROXY && a->proxy->scheme != PROXY_HTTP && a->proxy->scheme != PROXY_HTTPS) {
-		long px = 0;
-		const char *words;
-		enum egress_err e;
-		curl_easy_getinfo(h, CURLINFO_PROXY_ERROR, &px);
-		if (px == CURLPX_RESOLVE_HOST) {
-			snprintf(a->why, w, "cannot resolve %s for SOCKS proxy %s (%s:// resolves "
-				 "here; socks5h:// lets the proxy)", tg, p,
-				 proxy_scheme_name(a->proxy->scheme));
-			return EGRESS_EUNREACH;
-		}
-		e = socks_failure(px, &words);
-		snprintf(a->why, w, "SOCKS proxy %s refused %s: %s", p, tg, words);
-		return e;
+}
+
+static enum egress_err socks_proxy_failure(struct attempt *a, CURL *h)
+{
+	long px = 0;
+	const char *words;
+	enum egress_err e;
+
+	curl_easy_getinfo(h, CURLINFO_PROXY_ERROR, &px);
+	if (px == CURLPX_RESOLVE_HOST) {
+		snprintf(a->why, sizeof(a->why), "cannot resolve %s for SOCKS proxy %s (%s:// "
+			 "resolves here; socks5h:// lets the proxy)", a->target_label,
+			 a->proxy_label, proxy_scheme_name(a->proxy->scheme));
+		return EGRESS_EUNREACH;
 	}
-	if (code == 407)
+	e = socks_failure(px, &words);
+	snprintf(a->why, sizeof(a->why), "SOCKS proxy %s refused %s: %s", a->proxy_label,
+		 a->target_label, words);
+	return e;
+}
+
+/* The HTTP proxy's answer to CONNECT, or the lack of one. */
+static enum egress_err http_proxy_failure(struct attempt *a, CURL *h, const struct failed *f)
+{
+	const char *p = a->proxy_label, *tg = a->target_label;
+	size_t w = sizeof(a->why);
+
+	if (f->code == 407)
 		return auth_failure(a, h);
-	if (code >= 200 && code <= 299) {
+	if (f->code >= 200 && f->code <= 299) {
 		/* A 2xx whose headers libcurl could not take, e.g. an endless header flood. */
-		snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p, tg, detail);
+		snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p, tg,
+			 f->detail);
 		return EGRESS_EREFUSED;
 	}
-	if (code != 0) {
+	if (f->code != 0) {
 		snprintf(a->why, w, "proxy %s refused CONNECT %s: %s", p, tg,
-			 a->status[0] ? a->status : "non-2xx reply");
+			 a->trace.status[0] ? a->trace.status : "non-2xx reply");
 		return EGRESS_EREFUSED;
 	}
-	if (nconn > 0) {
-		if (a->reply_bytes == 0)
+	if (f->nconn > 0) {
+		if (a->trace.reply_bytes == 0)
 			snprintf(a->why, w, "proxy %s closed the connection without answering CONNECT %s",
 				 p, tg);
 		else
 			snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: \"%s\"", p,
-				 tg, a->first_line);
+				 tg, a->trace.first_line);
 		return EGRESS_EREFUSED;
 	}
-	snprintf(a->why, w, "proxy %s: CONNECT %s failed: %s", p, tg, detail);
+	snprintf(a->why, w, "proxy %s: CONNECT %s failed: %s", p, tg, f->detail);
 	return EGRESS_EIO;
+}
+
+enum egress_err attempt_failure(struct attempt *a, CURL *h, CURLcode rc)
+{
+	struct failed f = { .rc = rc, .detail = a->errbuf[0] ? a->errbuf : curl_easy_strerror(rc) };
+	enum egress_err e;
+
+	curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &f.code);
+	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &f.nconn);
+	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &f.oserr);
+	secs_str(a->cfg->connect_timeout_ms, f.timeout, sizeof(f.timeout));
+
+	if (!a->proxy)
+		return direct_failure(a, &f);
+	e = tls_with_proxy_failure(a, h, &f);
+	if (e == EGRESS_OK)
+		e = reaching_failure(a, h, &f);
+	if (e != EGRESS_OK)
+		return e;
+	/* SOCKS says what went wrong in its own reply codes, which libcurl passes on. */
+	if (rc == CURLE_PROXY && !proxy_scheme_is_http(a->proxy->scheme))
+		return socks_proxy_failure(a, h);
+	return http_proxy_failure(a, h, &f);
 }

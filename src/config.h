@@ -1,0 +1,58 @@
+/* The configuration: everything the user asked for, written by the command line
+ * (cli.c) today and by a config file next, read-only for everyone else. Only what
+ * was asked: which proxy a target goes through is route.c's answer, not a setting. */
+#ifndef EGRESS_CONFIG_H
+#define EGRESS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "endpoint.h"
+
+#define CONFIG_CONNECT_TIMEOUT_MS 30000L
+
+/* --proxy-auth: which schemes egress may answer an HTTP proxy's 407 with. */
+enum proxy_auth { AUTH_ANY, AUTH_ANYSAFE, AUTH_BASIC, AUTH_DIGEST, AUTH_NTLM, AUTH_NEGOTIATE };
+
+/* Strings given one by one (-H); the strings are the caller's, the array the list's. */
+struct str_list {
+	const char **v;
+	size_t n;
+};
+
+struct egress_config {
+	struct endpoint target;
+	/* -x as given, an owned copy (it may hold passwords); NULL: not given, so the
+	 * environment decides; "": no proxy. Parsed by route.c. */
+	char *proxy;
+	const char *noproxy;        /* --noproxy; NULL: not given */
+	struct str_list headers;    /* -H lines, validated */
+	const char *user_agent;
+	long connect_timeout_ms;
+	long idle_timeout_ms;       /* 0: none */
+	long eof_timeout_ms;        /* 0: none */
+	long keepalive_secs;        /* 0: off */
+	bool half_close;
+	bool fdpass;                /* hand the socket to ssh instead of relaying */
+	/* TLS to an https:// proxy; NULL: libcurl's defaults (or the environment's, see
+	 * route.h). */
+	const char *proxy_cacert, *proxy_capath, *proxy_pinnedpubkey;
+	const char *proxy_cert, *proxy_key;
+	bool proxy_insecure;
+	/* Proxy authentication (credentials.c): -U's user and password and a copy of
+	 * EGRESS_PROXY_PASSWORD, owned, passwords wiped by config_free; --netrc-file. */
+	char *proxy_user, *proxy_pass, *env_pass;
+	const char *netrc_file;
+	enum proxy_auth proxy_auth;
+	bool pass_in_argv;          /* a password was on the command line (hidden there now) */
+	int family;                 /* 0, 4 or 6 */
+	bool verbose, quiet;
+};
+
+/* Sets every field to its default. */
+void config_init(struct egress_config *cfg);
+
+/* Frees what cfg owns, wiping passwords; cfg may then be initialised again. */
+void config_free(struct egress_config *cfg);
+
+#endif

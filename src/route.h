@@ -1,0 +1,58 @@
+/* How a tunnel reaches its target: the ordered list of ways to try, each through a
+ * proxy or direct, and why each was chosen. Decided from the configuration and an
+ * environment passed in (never read here), so that config sections and proxy
+ * auto-configuration can plug in, and the unit tests can pass any environment. */
+#ifndef EGRESS_ROUTE_H
+#define EGRESS_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "endpoint.h"
+#include "err.h"
+#include "proxy_env.h"
+#include "proxy_url.h"
+
+struct route_way {
+	const struct proxy_spec *proxy; /* NULL: connect directly */
+	/* proxy: where it came from ("-x", "EGRESS_PROXY"...); direct: why no proxy
+	 * ("no proxy configured", "no_proxy matches"...). Static text. */
+	const char *why;
+};
+
+struct route {
+	struct route_way *v; /* tried in order until one gives a tunnel */
+	size_t n;
+	struct proxy_list proxies; /* owned; the ways point into it */
+	/* CA certificates for https:// proxies: the options', else the environment's
+	 * (CURL_CA_BUNDLE, else SSL_CERT_FILE and SSL_CERT_DIR); NULL: libcurl's. */
+	const char *cacert, *capath;
+};
+
+/* Why there is no route: the line for "egress: %s", and whether the command line is
+ * at fault (then "Try 'egress --help'." follows). Either way the exit status is 2. */
+struct route_refusal {
+	char line[ERR_MAX + 64];
+	bool usage;
+};
+
+/* The ways to target: -x, else the first proxy variable set in env, unless --noproxy
+ * (else no_proxy) matches the target or the list is empty, which leaves one direct
+ * way. False with why filled when the proxy list does not parse. r is freed with
+ * route_free either way. */
+bool route_choose(const struct egress_config *cfg, const struct endpoint *target,
+		  env_get_fn env, struct route *r, struct route_refusal *why);
+
+/* What the route's https:// proxies cannot do with cfg's options (--half-close,
+ * --fdpass), refused before any traffic, and the CA they are verified with when no
+ * option names one. False with why filled. */
+bool route_check(const struct egress_config *cfg, env_get_fn env, struct route *r,
+		 struct route_refusal *why);
+
+/* Whether a proxy URL of the route holds a password. */
+bool route_has_password(const struct route *r);
+
+void route_free(struct route *r);
+
+#endif

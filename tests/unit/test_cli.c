@@ -1,0 +1,214 @@
+/* Unit tests for cli.c: the option table through getopt_long and apply_option, the
+ * checks across options, and what happens to passwords given on the command line. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "tap.h"
+
+/* argv as main() has it: writable strings, here kept until the next parse. */
+static char store[40][256];
+static char *argv_[41];
+static bool version_asked;
+
+static const char *fake_version(void)
+{
+	version_asked = true;
+	return "libfake/1.0";
+}
+
+/* Parses "egress" and args (NULL-terminated) into cfg, with stdout on /dev/null so
+ * that --help and --version do not mix with the TAP lines. */
+static enum cli_result parse(struct egress_config *cfg, const char *const *args)
+{
+	int argc = 0, saved, nul;
+	enum cli_result r;
+
+	snprintf(store[0], sizeof(store[0]), "egress");
+	argv_[argc++] = store[0];
+	for (; *args && argc < 40; args++, argc++) {
+		snprintf(store[argc], sizeof(store[argc]), "%s", *args);
+		argv_[argc] = store[argc];
+	}
+	argv_[argc] = NULL;
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	nul = open("/dev/null", O_WRONLY);
+	dup2(nul, STDOUT_FILENO);
+	close(nul);
+	r = cli_parse(argc, argv_, fake_version, cfg);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	return r;
+}
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_defaults(void)
+{
+	struct egress_config cfg;
+	CHECK(parse(&cfg, ARGS("example.com", "22")) == CLI_RUN);
+	CHECK(!strcmp(cfg.target.host, "example.com") && cfg.target.port == 22);
+	CHECK(cfg.connect_timeout_ms == CONFIG_CONNECT_TIMEOUT_MS);
+	CHECK(cfg.proxy == NULL && cfg.noproxy == NULL && cfg.headers.n == 0);
+	CHECK(cfg.idle_timeout_ms == 0 && cfg.eof_timeout_ms == 0 && cfg.keepalive_secs == 0);
+	CHECK(cfg.family == 0 && cfg.proxy_auth == AUTH_ANY && !cfg.fdpass && !cfg.half_close);
+	config_free(&cfg);
+	CHECK(parse(&cfg, ARGS("[::1]:443")) == CLI_RUN);
+	CHECK(!strcmp(cfg.target.host, "::1") && cfg.target.port == 443 && cfg.target.ipv6);
+	config_free(&cfg);
+}
+
+static void test_kinds(void)
+{
+	struct egress_config cfg;
+	CHECK(parse(&cfg, ARGS("-H", "X-A: 1", "--proxy-header", "X-B: 2", "--connect-timeout",
+			       "0.5", "--idle-timeout", "3", "--keepalive", "7", "-4", "-6",
+			       "--proxy-auth", "DIGEST", "-A", "agent/1", "--noproxy", ".local",
+			       "--proxy-insecure", "h", "1")) == CLI_RUN);
+	CHECK(cfg.headers.n == 2 && !strcmp(cfg.headers.v[0], "X-A: 1") &&
+	      !strcmp(cfg.headers.v[1], "X-B: 2"));
+	CHECK(cfg.connect_timeout_ms == 500);
+	CHECK(cfg.idle_timeout_ms == 3000);
+	CHECK(cfg.keepalive_secs == 7);
+	CHECK(cfg.family == 6); /* the last of -4 and -6 */
+	CHECK(cfg.proxy_auth == AUTH_DIGEST);
+	CHECK(!strcmp(cfg.user_agent, "agent/1"));
+	CHECK(!strcmp(cfg.noproxy, ".local"));
+	CHECK(cfg.proxy_insecure);
+	config_free(&cfg);
+	CHECK(parse(&cfg, ARGS("--proxy-cacert", "/dev/null", "h", "1")) == CLI_RUN);
+	CHECK(cfg.proxy_cacert && !strcmp(cfg.proxy_cacert, "/dev/null"));
+	config_free(&cfg);
+}
+
+static void test_refusals(void)
+{
+	struct egress_config cfg;
+	const char *const *bad[] = {
+		ARGS("--keepalive", "1.5", "h", "1"),
+		ARGS("--connect-timeout", "0", "h", "1"),
+		ARGS("--proxy-auth", "kerberos", "h", "1"),
+		ARGS("-H", "no colon", "h", "1"),
+		ARGS("-A", "a\r\nb", "h", "1"),
+		ARGS("--proxy-pinnedpubkey", "md5//x", "h", "1"),
+		ARGS("--proxy-cacert", "/nonexistent/ca.pem", "h", "1"),
+		ARGS("--netrc-file", "/nonexistent/netrc", "h", "1"),
+		ARGS("-U", ":pass", "h", "1"),
+		ARGS("-v", "-q", "h", "1"),
+		ARGS("--fdpass", "--half-close", "h", "1"),
+		ARGS("--nope", "h", "1"),
+		ARGS("--help=x", "h", "1"),
+		ARGS("h", "1", "-x"),
+		ARGS("h"),
+		ARGS("h", "1", "2"),
+		ARGS("h", "0"),
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(parse(&cfg, bad[i]) == CLI_USAGE);
+		config_free(&cfg);
+	}
+}
+
+static void test_actions(void)
+{
+	struct egress_config cfg;
+	version_asked = false;
+	CHECK(parse(&cfg, ARGS("--help")) == CLI_DONE);
+	CHECK(!version_asked);
+	config_free(&cfg);
+	CHECK(parse(&cfg, ARGS("-V")) == CLI_DONE);
+	CHECK(version_asked);
+	config_free(&cfg);
+	/* Checks that need the operands do not run: there are none. */
+	CHECK(parse(&cfg, ARGS("-v", "-q", "--help")) == CLI_DONE);
+	config_free(&cfg);
+}
+
+static void test_passwords(void)
+{
+	struct egress_config cfg;
+	CHECK(parse(&cfg, ARGS("-x", "http://u:secret@p:3128", "-U", "bob:pw", "h", "1")) == CLI_RUN);
+	/* Copied for later, hidden where ps reads it. */
+	CHECK(!strcmp(cfg.proxy, "http://u:secret@p:3128"));
+	CHECK(strstr(argv_[2], "secret") == NULL && strstr(argv_[2], "@p:3128") != NULL);
+	CHECK(!strcmp(cfg.proxy_user, "bob") && !strcmp(cfg.proxy_pass, "pw"));
+	CHECK(!strcmp(argv_[4], "bob:**"));
+	CHECK(cfg.pass_in_argv);
+	config_free(&cfg);
+	CHECK(parse(&cfg, ARGS("-x", "http://p:3128", "-U", "bob", "h", "1")) == CLI_RUN);
+	CHECK(!cfg.pass_in_argv && cfg.proxy_pass == NULL);
+	config_free(&cfg);
+	setenv("EGRESS_PROXY_PASSWORD", "envpw", 1);
+	CHECK(parse(&cfg, ARGS("h", "1")) == CLI_RUN);
+	CHECK(cfg.env_pass && !strcmp(cfg.env_pass, "envpw"));
+	CHECK(getenv("EGRESS_PROXY_PASSWORD") == NULL);
+	config_free(&cfg);
+}
+
+static void test_apply_option(void)
+{
+	struct egress_config cfg;
+	char err[ERR_MAX], v[32];
+	const struct cli_option *idle = cli_find_option("idle-timeout");
+
+	config_init(&cfg);
+	CHECK(idle != NULL);
+	CHECK(cli_find_option("no-such-option") == NULL);
+	snprintf(v, sizeof(v), "2.5");
+	CHECK(apply_option(&cfg, idle, v, ORIGIN_ARGV, err, sizeof(err)) == EGRESS_OK);
+	CHECK(cfg.idle_timeout_ms == 2500);
+	snprintf(v, sizeof(v), "soon");
+	CHECK(apply_option(&cfg, idle, v, ORIGIN_ARGV, err, sizeof(err)) == EGRESS_EUSAGE);
+	CHECK(!strncmp(err, "--idle-timeout: invalid duration \"soon\"", 39));
+	CHECK(cfg.idle_timeout_ms == 2500);
+	CHECK(apply_option(&cfg, cli_find_option("half-close"), NULL, ORIGIN_ARGV, err,
+			   sizeof(err)) == EGRESS_OK);
+	CHECK(cfg.half_close);
+	CHECK(apply_option(&cfg, cli_find_option("help"), NULL, ORIGIN_ARGV, err, sizeof(err)) ==
+	      EGRESS_EUSAGE);
+	snprintf(v, sizeof(v), "socks5h://q");
+	CHECK(apply_option(&cfg, cli_find_option("proxy"), v, ORIGIN_ARGV, err, sizeof(err)) ==
+	      EGRESS_OK);
+	CHECK(!strcmp(cfg.proxy, "socks5h://q"));
+	config_free(&cfg);
+}
+
+/* Every option in the table is in --help, and --help's long options are all known. */
+static void test_help_matches_table(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	bool all_known = true;
+
+	cli_print_help(f);
+	fclose(f);
+	CHECK(!strncmp(text, "Usage: egress ", 14));
+	for (const char *p = text; (p = strstr(p, "--")) != NULL;) {
+		char name[64];
+		size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz0123456789-");
+		snprintf(name, sizeof(name), "%.*s", (int)n, p + 2);
+		if (n && !cli_find_option(name))
+			all_known = false;
+		p += 2 + n;
+	}
+	CHECK(all_known);
+	CHECK(strstr(text, "--proxy-pinnedpubkey sha256//HASH") != NULL);
+	free(text);
+}
+
+int main(void)
+{
+	test_defaults();
+	test_kinds();
+	test_refusals();
+	test_actions();
+	test_passwords();
+	test_apply_option();
+	test_help_matches_table();
+	return tap_done();
+}
