@@ -362,29 +362,86 @@ hold_egress() {
 	export EGRESS_PROXY_PASSWORD=$PROXY_PASS
 	unset USERPASS # holds the password too
 	hold_egress -U "$PROXY_USER" -x "$BASIC"
-	! grep -qF "$PROXY_PASS" "/proc/$PID/environ" || fail "password in environ"
+	# egress is not dumpable once it holds a password: only a reader with
+	# CAP_SYS_PTRACE (root, here) gets the file.  An unread file, or the empty one
+	# of a process that has exited, proves nothing.
+	local environ
+	environ=$(tr '\0' '\n' <"/proc/$PID/environ") ||
+		fail "cannot read /proc/$PID/environ (needs root with CAP_SYS_PTRACE)"
+	[[ $environ == *"HOME=$HOME"* ]] || fail "environ without HOME: $environ"
+	[[ $environ != *"$PROXY_PASS"* ]] || fail "password in environ"
 	stop_pid "$PID"
 }
 
-@test "-v shows no password and no Authorization value, for every source" {
-	export EGRESS_PROXY_PASSWORD=$PROXY_PASS
-	through -v -U "$PROXY_USER" -x "$BASIC"
-	assert_stderr --partial '> Proxy-Authorization: Basic <hidden>'
+# verbose_hides [-t] ARGS...: egress -v ARGS... to the banner target (without a
+# terminal, or with -t on one that answers the prompt) gets through; -v shows the
+# Basic header as <hidden>, and neither the password nor user:password in base64.
+verbose_hides() {
+	if [[ $1 == -t ]]; then
+		shift
+		run -0 --separate-stderr "$PYTHON" "$HELPERS/pty_run.py" --transcript "$BATS_TEST_TMPDIR/tty" \
+			--expect 'password for' --answer "$PROXY_PASS" -- \
+			"$EGRESS" -v "$@" 127.0.0.1 "$BANNER_PORT" </dev/null
+		assert_output "$BANNER"
+	else
+		through -v "$@"
+	fi
+	assert_stderr --partial 'egress: > Proxy-Authorization: Basic <hidden>'
 	refute_stderr --partial "$PROXY_PASS"
 	refute_stderr --partial "$(printf '%s' "$USERPASS" | base64)"
 }
 
-# core_of ARGS...: kill egress ARGS... (running, tunnel open) with SIGSEGV in a
-# directory of its own, core files allowed; prints what is in that directory.
+@test "-v shows no password and no Authorization value: the proxy URL" {
+	verbose_hides -x "http://$USERPASS@$BASIC"
+}
+
+@test "-v shows no password and no Authorization value: -U USER:PASS" {
+	verbose_hides -U "$USERPASS" -x "$BASIC"
+}
+
+@test "-v shows no password and no Authorization value: EGRESS_PROXY_PASSWORD" {
+	export EGRESS_PROXY_PASSWORD=$PROXY_PASS
+	verbose_hides -U "$PROXY_USER" -x "$BASIC"
+}
+
+@test "-v shows no password and no Authorization value: ~/.netrc" {
+	netrc "$HOME/.netrc" 600 "machine 127.0.0.1 login $PROXY_USER password $PROXY_PASS"
+	verbose_hides -x "$BASIC"
+}
+
+@test "-v shows no password and no Authorization value: EGRESS_ASKPASS" {
+	askpass ask "$PROXY_PASS"
+	export EGRESS_ASKPASS=$ASKPASS
+	verbose_hides -U "$PROXY_USER" -x "$BASIC"
+}
+
+@test "-v shows no password and no Authorization value: SSH_ASKPASS" {
+	askpass sshask "$PROXY_PASS"
+	export SSH_ASKPASS=$ASKPASS
+	verbose_hides -U "$PROXY_USER" -x "$BASIC"
+}
+
+@test "-v shows no password and no Authorization value: the terminal" {
+	verbose_hides -t -U "$PROXY_USER" -x "$BASIC"
+}
+
+# core_of ARGS...: egress ARGS..., its tunnel open, in a directory of its own with
+# core files allowed, is killed with SIGSEGV; fails unless the tunnel opened and
+# the signal killed it; prints what is in that directory.  Run it with run: it
+# changes directory and the core limit.
 core_of() {
-	local dir=$BATS_TEST_TMPDIR/core.$RANDOM
+	local dir=$BATS_TEST_TMPDIR/core.$RANDOM st=0
 	mkdir "$dir"
 	# Under AddressSanitizer: let the signal kill it, and let a core be written.
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-}:handle_segv=0:disable_coredump=0
-	(
-		cd "$dir" && ulimit -c unlimited && hold_egress "$@" && kill -SEGV "$PID" &&
-			wait_gone "$PID" 100
-	) 2>/dev/null
+	cd "$dir" || return
+	ulimit -c unlimited || return
+	hold_egress "$@" || return
+	kill -SEGV "$PID"
+	wait_gone "$PID" 100 || fail "egress still runs 5 s after SIGSEGV"
+	wait "$PID" || st=$?
+	((st == 128 + 11)) ||
+		fail "egress exited with $st, not killed by SIGSEGV: $(cat "$BATS_TEST_TMPDIR/err")"
 	ls "$dir"
 }
 
