@@ -12,7 +12,7 @@
 static bool man_row(const char *man, int n, char *out, size_t outsz)
 {
 	const char *s = strstr(man, "\n# EXIT STATUS\n");
-	char head[16];
+	char head[32];
 	size_t o = 0;
 
 	if (!s)
