@@ -1,42 +1,22 @@
-/* The relay: two one-way channels.
+/* The relay: two one-way channels, up (stdin -> net) and down (net -> stdout).
  *
- *   up:   stdin --> net        down: net --> stdout
- *
- * Each direction moves bytes one of two ways. When its local end is a pipe (ssh and
- * git run their proxy command on pipes), splice() moves pages between the pipe and
- * the socket inside the kernel and the pipe itself is the buffer; the pipe is grown
- * to 1 MiB first, because its default 64 KiB, not the copy, limits throughput. Any
- * other local end (a terminal, a file, a socket) goes through a buffer of our own
- * with read() and write().
- *
- * Through an https:// proxy the socket carries TLS, and the tunnel's bytes go through
- * relay_net_io (libcurl's curl_easy_recv/send) on the copy path. Two rules of TLS
- * shape that: decrypted bytes can wait inside the TLS layer where poll() cannot see
- * them (the first ones often arrive with the CONNECT reply), so the tunnel is read
- * until EAGAIN before every wait and a short read does not mean drained; and a write
- * that said EAGAIN is retried with the same bytes at the same address (retry_len).
- * Reading goes on meanwhile: a peer that sends before it reads on would otherwise
- * deadlock with us.
- *
- * Theory of operation. A direction knows two readiness bits: src_ready (poll said
- * readable; cleared when a read or splice comes back EAGAIN or small) and dst_ready
- * (assumed writable; cleared on EAGAIN). pump() moves bytes while the bits allow, for a
- * bounded number of rounds so that one busy direction cannot starve the other; poll
- * waits only for the bits that are clear. splice() cannot say which end was not
- * ready, so its EAGAIN clears both and the next poll answers for each.
- *
- * A direction is OPEN, then EOF (its source said so), then DONE (nothing of it is
- * left with us and the EOF has been passed on):
- *   up DONE:    if forward_eof, shutdown(net, SHUT_WR); else the tunnel stays open,
- *               because squid and tinyproxy tear down a half-closed tunnel and lose
- *               the reply; the eof timer starts at stdin's EOF.
- *   down DONE:  the far side closed and stdout has it all: RELAY_CLOSED (bytes still
- *               in up's buffer get one last non-blocking send).
- *   stdout's reader gone (EPIPE, or POLLERR/POLLHUP): RELAY_READER_GONE.
- *   any other failure: RELAY_NET_ERROR or RELAY_LOCAL_ERROR, with errno and the call.
- *   idle_timeout_ms without a byte moved: RELAY_IDLE.
- *   eof_timeout_ms after stdin's EOF, far side still open: RELAY_EOF_TIMEOUT.
- *   quiet_ms without a byte moved, the first time: on_quiet() runs, nothing ends.
+ * Theory of operation. Each direction is in one state (enum dir_state):
+ *   OPEN  its source may send more.
+ *   EOF   its source said EOF (read or splice returned 0); bytes may still wait.
+ *   DONE  nothing of it is left with us and the EOF was passed on, or kept back.
+ * and knows two readiness bits: src_ready (poll said readable; cleared by EAGAIN
+ * or a short read) and dst_ready (assumed writable; cleared by EAGAIN). pump() moves
+ * bytes while the bits allow, PUMP_ROUNDS moves at a time so that one busy direction
+ * cannot starve the other; poll waits only for the bits that are clear.
+ * The events that move the relay, and the ends they lead to:
+ *   up DONE      with forward_eof, shutdown(net, SHUT_WR); else the tunnel stays
+ *                open (squid and tinyproxy drop a half-closed tunnel, and the
+ *                reply with it) and the EOF timer starts.
+ *   down DONE    the far side closed and stdout has it all: RELAY_CLOSED.
+ *   stdout gone  EPIPE, or POLLERR/POLLHUP on stdout: RELAY_READER_GONE.
+ *   timers       idle_timeout_ms without a byte: RELAY_IDLE; eof_timeout_ms after
+ *                stdin's EOF: RELAY_EOF_TIMEOUT; quiet_ms, once: on_quiet(), no end.
+ *   failure      RELAY_NET_ERROR or RELAY_LOCAL_ERROR, with errno and the call.
  * EINTR and EAGAIN mean "poll again"; short writes leave bytes for the next round.
  */
 #include "relay.h"
@@ -97,6 +77,12 @@ static bool prepare_pipe(int fd)
 	return true;
 }
 
+/* How a direction moves bytes. When its local end is a pipe (ssh and git run their
+ * proxy command on pipes), splice() moves pages between the pipe and the socket in
+ * the kernel and the pipe is the buffer, grown to 1 MiB first: its default 64 KiB,
+ * not the copy, limits throughput. Any other local end (a terminal, a file, a
+ * socket), and every tunnel through relay_net_io (TLS), goes through a buffer of
+ * our own with read() and write(). */
 static int dir_init(struct relay_dir *d, int src, int dst, bool src_is_net, bool net_io)
 {
 	int local = src_is_net ? dst : src;
@@ -144,17 +130,17 @@ void relay_free(struct relay *r)
 
 bool relay_far_closed(const struct relay *r)
 {
-	return r->down.eof;
+	return r->down.state != DIR_OPEN;
 }
 
 bool relay_local_eof(const struct relay *r)
 {
-	return r->up.eof;
+	return r->up.state != DIR_OPEN;
 }
 
 static bool has_room(const struct relay_dir *d)
 {
-	return !d->eof && d->tail < COPY_BUF_SIZE;
+	return d->state == DIR_OPEN && d->tail < COPY_BUF_SIZE;
 }
 
 static bool has_data(const struct relay_dir *d)
@@ -165,19 +151,19 @@ static bool has_data(const struct relay_dir *d)
 /* Whether poll should wait for d's source / destination. */
 static bool want_src(const struct relay_dir *d)
 {
-	return !d->src_ready && !d->eof && (d->splice || has_room(d));
+	return !d->src_ready && d->state == DIR_OPEN && (d->splice || has_room(d));
 }
 
 static bool want_dst(const struct relay_dir *d)
 {
-	return !d->dst_ready && (d->splice ? !d->eof : has_data(d));
+	return !d->dst_ready && (d->splice ? d->state == DIR_OPEN : has_data(d));
 }
 
 /* Whether d can move bytes right now without waiting for poll. */
 static bool can_move(const struct relay_dir *d)
 {
 	if (d->splice)
-		return d->src_ready && d->dst_ready && !d->eof;
+		return d->src_ready && d->dst_ready && d->state == DIR_OPEN;
 	return (d->src_ready && has_room(d)) || (d->dst_ready && has_data(d));
 }
 
@@ -186,7 +172,7 @@ void relay_pollfds(const struct relay *r, struct pollfd pfd[SLOT_COUNT])
 	for (int i = 0; i < SLOT_COUNT; i++)
 		pfd[i] = (struct pollfd){ .fd = -1 };
 	/* Once the far side closed, stdin is not read any more: we are finishing. */
-	if (want_src(&r->up) && !r->down.eof)
+	if (want_src(&r->up) && r->down.state == DIR_OPEN)
 		pfd[SLOT_IN] = (struct pollfd){ .fd = r->o.in_fd, .events = POLLIN };
 	if (want_dst(&r->up))
 		pfd[SLOT_NET_OUT] = (struct pollfd){ .fd = r->o.net_fd, .events = POLLOUT };
@@ -210,11 +196,11 @@ static int earliest(int t, long deadline, long now)
 int relay_timeout(const struct relay *r, long now_ms)
 {
 	int t = -1;
-	if (can_move(&r->down) || (can_move(&r->up) && !r->down.eof))
+	if (can_move(&r->down) || (can_move(&r->up) && r->down.state == DIR_OPEN))
 		return 0;
 	if (r->o.idle_timeout_ms)
 		t = earliest(t, r->last_active_ms + r->o.idle_timeout_ms, now_ms);
-	if (r->o.eof_timeout_ms && r->up.eof && !r->down.eof)
+	if (r->o.eof_timeout_ms && relay_local_eof(r) && !relay_far_closed(r))
 		t = earliest(t, r->eof_at_ms + r->o.eof_timeout_ms, now_ms);
 	if (r->o.quiet_ms && !r->quiet_done)
 		t = earliest(t, r->last_active_ms + r->o.quiet_ms, now_ms);
@@ -237,7 +223,7 @@ static bool transient(int err)
 /* The source said EOF. */
 static void saw_eof(struct relay *r, struct relay_dir *d, long now)
 {
-	d->eof = true;
+	d->state = DIR_EOF;
 	if (!d->src_is_net)
 		r->eof_at_ms = now;
 }
@@ -250,10 +236,10 @@ static enum relay_end reader_gone(struct relay *r)
 	char scratch[4096];
 	struct pollfd p = { .fd = r->o.in_fd, .events = POLLIN };
 
-	for (int i = 0; i < 4 && !r->up.eof && poll(&p, 1, 0) == 1; i++) {
+	for (int i = 0; i < 4 && r->up.state == DIR_OPEN && poll(&p, 1, 0) == 1; i++) {
 		ssize_t n = read(r->o.in_fd, scratch, sizeof(scratch));
 		if (n == 0)
-			r->up.eof = true;
+			r->up.state = DIR_EOF;
 		if (n != (ssize_t)sizeof(scratch))
 			break;
 	}
@@ -367,13 +353,15 @@ static bool splice_once(struct relay *r, struct relay_dir *d, long now, bool *mo
 	return fail(r, RELAY_NET_ERROR, d->src_is_net ? "read" : "write", errno);
 }
 
-/* Moves what d can move now, for at most PUMP_ROUNDS rounds. */
+/* Moves what d can move now, for at most PUMP_ROUNDS rounds. Reading goes on while
+ * a write waits (a retry included): a peer that sends before it reads on would
+ * otherwise deadlock with us. */
 static bool pump(struct relay *r, struct relay_dir *d, long now)
 {
 	for (int i = 0; i < PUMP_ROUNDS; i++) {
 		bool moved = false;
 		if (d->splice) {
-			if (d->src_ready && d->dst_ready && !d->eof &&
+			if (d->src_ready && d->dst_ready && d->state == DIR_OPEN &&
 			    !splice_once(r, d, now, &moved))
 				return false;
 		} else {
@@ -392,9 +380,9 @@ static bool pump(struct relay *r, struct relay_dir *d, long now)
 static bool finish_up(struct relay *r)
 {
 	struct relay_dir *d = &r->up;
-	if (d->done || !d->eof || has_data(d))
+	if (d->state != DIR_EOF || has_data(d))
 		return true;
-	d->done = true;
+	d->state = DIR_DONE;
 	if (r->o.forward_eof && shutdown(r->o.net_fd, SHUT_WR) < 0 && errno != ENOTCONN)
 		return fail(r, RELAY_NET_ERROR, "shutdown", errno);
 	return true;
@@ -413,9 +401,10 @@ enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], 
 								     : RELAY_NET_ERROR,
 				    "poll", EBADF), r->end;
 
-	/* TLS may hold decrypted bytes that poll() cannot see, read in by any call of
-	 * the TLS layer: read the tunnel until EAGAIN before every wait. */
-	if (r->o.net_io && !r->down.eof)
+	/* Through TLS (net_io), decrypted bytes can wait inside the TLS layer where
+	 * poll() cannot see them (the first ones often came with the CONNECT reply):
+	 * read the tunnel until EAGAIN before every wait. */
+	if (r->o.net_io && r->down.state == DIR_OPEN)
 		r->down.src_ready = true;
 	if (pfd[SLOT_IN].revents & readable)
 		r->up.src_ready = true;
@@ -436,14 +425,14 @@ enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], 
 		return r->end;
 	if (out_gone)
 		return reader_gone(r);
-	if (!r->down.eof && !pump(r, &r->up, now))
+	if (r->down.state == DIR_OPEN && !pump(r, &r->up, now))
 		return r->end;
 	if (!finish_up(r))
 		return r->end;
 
-	if (r->down.eof && !has_data(&r->down)) {
+	if (r->down.state != DIR_OPEN && !has_data(&r->down)) {
 		bool moved = false;
-		r->down.done = true;
+		r->down.state = DIR_DONE;
 		/* One last try for bytes the far side may still read; never wait for it. */
 		if (has_data(&r->up) && !copy_out(r, &r->up, &moved))
 			return r->end;
@@ -451,7 +440,7 @@ enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], 
 	}
 	if (r->o.idle_timeout_ms && now - r->last_active_ms >= r->o.idle_timeout_ms)
 		return r->end = RELAY_IDLE;
-	if (r->o.eof_timeout_ms && r->up.eof && now - r->eof_at_ms >= r->o.eof_timeout_ms)
+	if (r->o.eof_timeout_ms && relay_local_eof(r) && now - r->eof_at_ms >= r->o.eof_timeout_ms)
 		return r->end = RELAY_EOF_TIMEOUT;
 	if (r->o.quiet_ms && !r->quiet_done && now - r->last_active_ms >= r->o.quiet_ms) {
 		r->quiet_done = true;

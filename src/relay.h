@@ -44,6 +44,13 @@ struct relay_opts {
 	void (*on_quiet)(void);
 };
 
+/* Where one direction stands; relay.c's theory of operation says what moves it. */
+enum dir_state {
+	DIR_OPEN, /* its source may send more */
+	DIR_EOF,  /* its source said EOF; bytes of it may still wait with us */
+	DIR_DONE, /* all of it is out and its EOF passed on (or deliberately kept) */
+};
+
 /* One direction: bytes from src to dst, by splice() when a local end is a pipe,
  * else through a user-space buffer. */
 struct relay_dir {
@@ -55,8 +62,7 @@ struct relay_dir {
 	size_t retry_len;  /* net_io send that said EAGAIN: retried with these same bytes */
 	bool src_ready;    /* poll said readable and no read has come back empty since */
 	bool dst_ready;    /* assumed writable until a write comes back EAGAIN */
-	bool eof;          /* src said EOF */
-	bool done;         /* EOF passed on (or deliberately not), nothing left */
+	enum dir_state state;
 };
 
 struct relay {
