@@ -95,21 +95,26 @@ static void test_refusals(void)
 
 static void test_check(void)
 {
-	CHECK(choose("https://p", NULL, ENV("CURL_CA_BUNDLE", "/dev/null"), "h"));
+	/* route_check reads the environment too: it must outlive each choose(). */
+	static const char *const bundle[] = { "CURL_CA_BUNDLE", "/dev/null", NULL };
+	static const char *const file_dir[] = { "SSL_CERT_FILE", "/dev/null", "SSL_CERT_DIR",
+						"/a:/b", NULL };
+	static const char *const missing[] = { "CURL_CA_BUNDLE", "/nonexistent/ca.pem", NULL };
+
+	CHECK(choose("https://p", NULL, bundle, "h"));
 	CHECK(route_check(&cfg, fake_get, &r, &why));
 	CHECK(r.cacert && !strcmp(r.cacert, "/dev/null") && r.capath == NULL);
 	route_free(&r);
-	CHECK(choose("https://p", NULL, ENV("SSL_CERT_FILE", "/dev/null", "SSL_CERT_DIR", "/a:/b"),
-		     "h"));
+	CHECK(choose("https://p", NULL, file_dir, "h"));
 	CHECK(route_check(&cfg, fake_get, &r, &why));
 	CHECK(!strcmp(r.cacert, "/dev/null") && !strcmp(r.capath, "/a:/b"));
 	route_free(&r);
-	CHECK(choose("https://p", NULL, ENV("CURL_CA_BUNDLE", "/nonexistent/ca.pem"), "h"));
+	CHECK(choose("https://p", NULL, missing, "h"));
 	CHECK(!route_check(&cfg, fake_get, &r, &why) && why.usage);
 	CHECK(strstr(why.line, "CURL_CA_BUNDLE: cannot read") != NULL);
 	route_free(&r);
 	/* A CA named by an option wins over the environment's. */
-	choose("https://p", NULL, ENV("CURL_CA_BUNDLE", "/nonexistent/ca.pem"), "h");
+	choose("https://p", NULL, missing, "h");
 	route_free(&r);
 	cfg.proxy_cacert = "/etc/hostname";
 	CHECK(route_choose(&cfg, &cfg.target, fake_get, &r, &why));
