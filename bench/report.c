@@ -287,6 +287,45 @@ static void print_targets(FILE *out, struct row *rows, int nrows, unsigned round
 	target_line(out, "USS idle in a tunnel", summarize(v, n), 0, false, 1024, " KiB");
 }
 
+/* Rounds in which egress moved metric m faster than w, of those both finished. */
+static void rounds_ahead(const struct row *eg, const struct row *w, enum metric m,
+			 unsigned rounds, unsigned *ahead, unsigned *paired)
+{
+	*ahead = *paired = 0;
+	for (unsigned r = 0; r < rounds; r++) {
+		if (!eg->m[m].ok[r] || !w->m[m].ok[r])
+			continue;
+		(*paired)++;
+		*ahead += eg->m[m].v[r] > w->m[m].v[r];
+	}
+}
+
+/* Head to head, round by round: a median ahead of a peer's inside the spread of the
+ * rounds is no win, so count the rounds egress was ahead in. */
+static void print_head_to_head(FILE *out, struct row *rows, int nrows, unsigned rounds)
+{
+	const struct row *eg = NULL;
+	bool any = false;
+	for (int i = 0; i < nrows; i++)
+		if (strcmp(rows[i].r->name, "egress") == 0 && rows[i].r->path[0])
+			eg = &rows[i];
+	if (!eg)
+		return;
+	for (int i = 0; i < nrows; i++) {
+		const struct row *w = &rows[i];
+		unsigned da, dn, ua, un;
+		if (w == eg || w->r->is_limit || !w->r->selected || !w->r->path[0])
+			continue;
+		rounds_ahead(eg, w, M_DOWN, rounds, &da, &dn);
+		rounds_ahead(eg, w, M_UP, rounds, &ua, &un);
+		if (!any)
+			fprintf(out, "\negress ahead of each peer, in rounds (paired, same round):\n\n"
+				     "| peer | download | upload |\n|---|---|---|\n");
+		any = true;
+		fprintf(out, "| %s | %u of %u | %u of %u |\n", w->r->name, da, dn, ua, un);
+	}
+}
+
 static void print_machine(FILE *out)
 {
 	struct utsname u;
@@ -346,5 +385,6 @@ void report_print(FILE *out, struct row *rows, int nrows, const struct run_info 
 		fprintf(out, "Stopped after %u of %u rounds: %s.\n", info->rounds_done,
 			info->rounds_planned, info->stopped);
 	print_targets(out, rows, nrows, info->rounds_done);
+	print_head_to_head(out, rows, nrows, info->rounds_done);
 	print_machine(out);
 }
