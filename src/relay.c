@@ -444,7 +444,7 @@ enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], 
 		return r->end = RELAY_EOF_TIMEOUT;
 	if (r->o.quiet_ms && !r->quiet_done && now - r->last_active_ms >= r->o.quiet_ms) {
 		r->quiet_done = true;
-		r->o.on_quiet();
+		r->o.on_quiet(r->o.quiet_ctx);
 	}
 	return RELAY_RUNNING;
 }

@@ -41,7 +41,8 @@ struct relay_opts {
 	/* Called once, the first time no byte has moved for quiet_ms (0: never); for
 	 * housekeeping that must not delay the first bytes of a session. */
 	long quiet_ms;
-	void (*on_quiet)(void);
+	void (*on_quiet)(void *ctx);
+	void *quiet_ctx;
 };
 
 /* Where one direction stands; relay.c's theory of operation says what moves it. */

@@ -87,6 +87,13 @@ static enum egress_err run_relay(const struct egress_config *cfg, const struct r
 	return e;
 }
 
+/* The relay's quiet hook: once libcurl's work is done, its memory goes back. */
+static void trim_memory(void *ctx)
+{
+	(void)ctx;
+	memtrim();
+}
+
 enum egress_err session_run(const struct egress_config *cfg, const struct route *route,
 			    int in_fd, int out_fd)
 {
@@ -130,7 +137,7 @@ enum egress_err session_run(const struct egress_config *cfg, const struct route 
 		return EGRESS_EIO;
 	}
 	o.quiet_ms = 1000;
-	o.on_quiet = memtrim;
+	o.on_quiet = trim_memory;
 	e = run_relay(cfg, &o, &t);
 	close(o.net_fd);
 	return e;

@@ -220,10 +220,9 @@ static void test_idle(void)
 	rig_close(&g);
 }
 
-static int quiet_calls;
-static void on_quiet(void)
+static void on_quiet(void *ctx)
 {
-	quiet_calls++;
+	(*(int *)ctx)++;
 }
 
 /* on_quiet runs once, after quiet_ms without a byte, and ends nothing. */
@@ -231,10 +230,12 @@ static void test_quiet(void)
 {
 	struct rig g;
 	struct relay r;
+	int quiet_calls = 0;
 	CHECK(rig_open(&g, false));
 	struct relay_opts o = opts_for(&g);
 	o.quiet_ms = 50;
 	o.on_quiet = on_quiet;
+	o.quiet_ctx = &quiet_calls;
 	CHECK(relay_init(&r, &o) == 0);
 	CHECK(run_for(&r, 30) == RELAY_RUNNING && quiet_calls == 0);
 	CHECK(run_for(&r, 300) == RELAY_RUNNING && quiet_calls == 1);
