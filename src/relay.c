@@ -32,7 +32,8 @@
 
 /* Copy path: large enough that one read drains a socket's receive queue. */
 #define COPY_BUF_SIZE (128 * 1024)
-/* Splice path: what local pipes are grown to (the default pipe-max-size). */
+/* What local pipes are grown to (the default pipe-max-size); also the copy buffer
+ * for a stdin pipe, so that one read() takes all it holds. */
 #define PIPE_SIZE (1024 * 1024)
 /* A splice that moves less than this is taken as the source running dry. */
 #define SHORT_MOVE (64 * 1024)
@@ -77,12 +78,17 @@ static bool prepare_pipe(int fd)
 	return true;
 }
 
-/* How a direction moves bytes. When its local end is a pipe (ssh and git run their
- * proxy command on pipes), splice() moves pages between the pipe and the socket in
- * the kernel and the pipe is the buffer, grown to 1 MiB first: its default 64 KiB,
- * not the copy, limits throughput. Any other local end (a terminal, a file, a
- * socket), and every tunnel through relay_net_io (TLS), goes through a buffer of
- * our own with read() and write(). */
+/* How a direction moves bytes. Local pipes (ssh and git run their proxy command on
+ * pipes) are grown to 1 MiB first: their default 64 KiB, not the copy, limits
+ * throughput. Down, from the socket into a stdout pipe, splice() moves the pages in
+ * the kernel and the pipe is the buffer. Up, from a stdin pipe, read() and send()
+ * through a buffer as large as the pipe: measured, that moves more than splice()
+ * (1.05x the limit against 0.81x, for 0.06 s/GiB more CPU), whatever the splice
+ * length or a pipe of our own in between. Splicing gives the pipe's pages away to
+ * the socket, so the writer of stdin must fill new pages that the far side frees;
+ * a read leaves them in the pipe for the writer to fill again. Any other local end
+ * (a terminal, a file, a socket) and every tunnel through relay_net_io (TLS) goes
+ * through a buffer of our own too. */
 static int dir_init(struct relay_dir *d, int src, int dst, bool src_is_net, bool net_io)
 {
 	int local = src_is_net ? dst : src;
@@ -90,8 +96,10 @@ static int dir_init(struct relay_dir *d, int src, int dst, bool src_is_net, bool
 				 .dst_ready = true };
 	/* A terminal stays blocking (see make_nonblocking): never splice into one.
 	 * Bytes that go through net_io are not in the socket: no splice either. */
-	d->splice = !net_io && !is_blocking(local) && prepare_pipe(local);
-	if (!d->splice && !(d->data = malloc(COPY_BUF_SIZE)))
+	bool pipe = !is_blocking(local) && prepare_pipe(local);
+	d->splice = pipe && src_is_net && !net_io;
+	d->cap = pipe && !src_is_net ? PIPE_SIZE : COPY_BUF_SIZE;
+	if (!d->splice && !(d->data = malloc(d->cap)))
 		return -1;
 	return 0;
 }
@@ -140,7 +148,7 @@ bool relay_local_eof(const struct relay *r)
 
 static bool has_room(const struct relay_dir *d)
 {
-	return d->state == DIR_OPEN && d->tail < COPY_BUF_SIZE;
+	return d->state == DIR_OPEN && d->tail < d->cap;
 }
 
 static bool has_data(const struct relay_dir *d)
@@ -259,7 +267,7 @@ static bool write_failed(struct relay *r, struct relay_dir *d, const char *op, i
 /* One read into d's buffer; returns false when the relay ended. */
 static bool copy_in(struct relay *r, struct relay_dir *d, long now, bool *moved)
 {
-	size_t room = COPY_BUF_SIZE - d->tail;
+	size_t room = d->cap - d->tail;
 	const struct relay_net_io *io = r->o.net_io;
 	ssize_t n = !d->src_is_net ? read(d->src, d->data + d->tail, room)
 		    : io	   ? io->recv(io->ctx, d->data + d->tail, room)
@@ -311,7 +319,7 @@ static bool copy_out(struct relay *r, struct relay_dir *d, bool *moved)
 	*moved = *moved || n > 0;
 	if (d->head == d->tail) {
 		d->head = d->tail = 0;
-	} else if (d->tail == COPY_BUF_SIZE && d->head >= COPY_BUF_SIZE / 2) {
+	} else if (d->tail == d->cap && d->head >= d->cap / 2) {
 		/* Compact only when little room is left: most writes empty the buffer. */
 		memmove(d->data, d->data + d->head, d->tail - d->head);
 		d->tail -= d->head;

@@ -52,14 +52,14 @@ enum dir_state {
 	DIR_DONE, /* all of it is out and its EOF passed on (or deliberately kept) */
 };
 
-/* One direction: bytes from src to dst, by splice() when a local end is a pipe,
- * else through a user-space buffer. */
+/* One direction: bytes from src to dst, by splice() from the tunnel into a stdout
+ * pipe, else through a user-space buffer (relay.c's dir_init says why). */
 struct relay_dir {
 	int src, dst;
 	bool src_is_net;   /* which end is the tunnel, for errors and EOF handling */
 	bool splice;       /* move with splice(); data is NULL then */
-	char *data;        /* copy buffer: bytes [head, tail) wait for dst */
-	size_t head, tail;
+	char *data;        /* copy buffer of cap bytes: bytes [head, tail) wait for dst */
+	size_t cap, head, tail;
 	size_t retry_len;  /* net_io send that said EAGAIN: retried with these same bytes */
 	bool src_ready;    /* poll said readable and no read has come back empty since */
 	bool dst_ready;    /* assumed writable until a write comes back EAGAIN */

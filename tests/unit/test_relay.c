@@ -1,5 +1,5 @@
 /* Unit tests for relay.c: the relay driven on socketpairs (the copy path) and pipes
- * (the splice path), with a fake "far side" on the other end of the tunnel socket.
+ * (splice down, copy up), with a fake "far side" on the other end of the tunnel socket.
  * EOF rules, the reader going away, the idle, EOF and quiet timers, bytes in order
  * both ways, and a TLS-like net_io that holds bytes poll() cannot see. */
 #include <errno.h>
@@ -27,7 +27,7 @@ static void nonblock(int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-/* Local ends on pipes (splice) or on a socketpair each (copy); the tunnel on a
+/* Local ends on pipes (splice down) or on a socketpair each (copy); the tunnel on a
  * socketpair. */
 static bool rig_open(struct rig *g, bool pipes)
 {
