@@ -16,8 +16,8 @@
 #define EXIT_GRACE_NS (5 * SEC_NS)
 
 /* The limit's tunnel: the driver's own CONNECT on a socket it then uses directly. */
-static int limit_open(struct chan *c, const struct bench_env *e, uint16_t target,
-		      int64_t deadline, char *why, size_t why_size)
+static int limit_open(struct chan *c, const struct bench_env *e, uint16_t target, int64_t deadline,
+		      char *why, size_t why_size)
 {
 	int fd = connect_loopback(e->proxy);
 	if (fd < 0) {
@@ -25,8 +25,9 @@ static int limit_open(struct chan *c, const struct bench_env *e, uint16_t target
 		return -1;
 	}
 	char buf[1024];
-	int n = snprintf(buf, sizeof(buf), "CONNECT 127.0.0.1:%u HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
-			 target, target);
+	int n = snprintf(buf, sizeof(buf),
+			 "CONNECT 127.0.0.1:%u HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n", target,
+			 target);
 	if (set_nonblock(fd) < 0 || io_write(fd, buf, (size_t)n, deadline) < 0) {
 		snprintf(why, why_size, "sending CONNECT: %s", io_why(-1));
 		close(fd);
@@ -54,7 +55,8 @@ static int limit_open(struct chan *c, const struct bench_env *e, uint16_t target
 		size_t len = (size_t)(end + 4 - buf);
 		if (recv(fd, buf, len, 0) != (ssize_t)len || strncmp(buf, "HTTP/1.", 7) != 0 ||
 		    strncmp(buf + 8, " 200", 4) != 0) {
-			snprintf(why, why_size, "CONNECT refused: %.*s", (int)strcspn(buf, "\r\n"), buf);
+			snprintf(why, why_size, "CONNECT refused: %.*s", (int)strcspn(buf, "\r\n"),
+				 buf);
 			break;
 		}
 		c->wfd = c->rfd = fd;
@@ -64,8 +66,8 @@ static int limit_open(struct chan *c, const struct bench_env *e, uint16_t target
 	return -1;
 }
 
-int chan_open(struct chan *c, const struct runner *r, const struct bench_env *e,
-	      uint16_t target, int64_t deadline, char *why, size_t why_size)
+int chan_open(struct chan *c, const struct runner *r, const struct bench_env *e, uint16_t target,
+	      int64_t deadline, char *why, size_t why_size)
 {
 	c->r = r;
 	c->wfd = c->rfd = -1;
@@ -95,8 +97,7 @@ static double seconds(struct timeval tv)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-void chan_close(struct chan *c, const void *bye, size_t bye_len, bool failed,
-		struct chan_end *end)
+void chan_close(struct chan *c, const void *bye, size_t bye_len, bool failed, struct chan_end *end)
 {
 	memset(end, 0, sizeof(*end));
 	end->cpu_s = -1;
@@ -120,9 +121,11 @@ void chan_close(struct chan *c, const void *bye, size_t bye_len, bool failed,
 	end->cpu_s = seconds(ru.ru_utime) + seconds(ru.ru_stime);
 	if (killed)
 		snprintf(end->note, sizeof(end->note),
-			 "still running %d s after its tunnel ended; killed", (int)(grace / SEC_NS));
+			 "still running %d s after its tunnel ended; killed",
+			 (int)(grace / SEC_NS));
 	else if (WIFEXITED(status) && WEXITSTATUS(status))
-		snprintf(end->note, sizeof(end->note), "exited with status %d", WEXITSTATUS(status));
+		snprintf(end->note, sizeof(end->note), "exited with status %d",
+			 WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		snprintf(end->note, sizeof(end->note), "killed by signal %d", WTERMSIG(status));
 	read_first_line(c->errfile, end->said, sizeof(end->said));

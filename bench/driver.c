@@ -35,17 +35,31 @@ struct opts {
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: driver --egress PATH --proxy PORT --targets 'source=P sink=P banner=P pingpong=P'\n"
-		"              --stderr-dir DIR [--helpers all|NAME,...] [--size-mib N] [--sha-mib N]\n"
-		"              [--rounds N] [--starts N] [--pings N] [--timeout SECS] [--budget SECS]\n");
+	fprintf(stderr, "usage: driver --egress PATH --proxy PORT --targets 'source=P sink=P "
+			"banner=P pingpong=P'\n"
+			"              --stderr-dir DIR [--helpers all|NAME,...] [--size-mib N] "
+			"[--sha-mib N]\n"
+			"              [--rounds N] [--starts N] [--pings N] [--timeout SECS] "
+			"[--budget SECS]\n");
 	exit(2);
 }
 
 static struct opts parse_opts(int argc, char **argv)
 {
-	enum { O_EGRESS = 256, O_PROXY, O_TARGETS, O_ERRDIR, O_HELPERS, O_SIZE, O_SHA, O_ROUNDS,
-	       O_STARTS, O_PINGS, O_TIMEOUT, O_BUDGET };
+	enum {
+		O_EGRESS = 256,
+		O_PROXY,
+		O_TARGETS,
+		O_ERRDIR,
+		O_HELPERS,
+		O_SIZE,
+		O_SHA,
+		O_ROUNDS,
+		O_STARTS,
+		O_PINGS,
+		O_TIMEOUT,
+		O_BUDGET
+	};
 	static const struct option longopts[] = {
 		{ "egress", required_argument, NULL, O_EGRESS },
 		{ "proxy", required_argument, NULL, O_PROXY },
@@ -61,24 +75,55 @@ static struct opts parse_opts(int argc, char **argv)
 		{ "budget", required_argument, NULL, O_BUDGET },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .helpers = "all", .size = 256 * MIB, .sha_size = 16 * MIB, .rounds = 3,
-			  .starts = 5, .pings = 20, .timeout_s = 60, .budget_s = 0 };
+	struct opts o = { .helpers = "all",
+			  .size = 256 * MIB,
+			  .sha_size = 16 * MIB,
+			  .rounds = 3,
+			  .starts = 5,
+			  .pings = 20,
+			  .timeout_s = 60,
+			  .budget_s = 0 };
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_EGRESS: o.egress = optarg; break;
-		case O_PROXY: o.proxy = (uint16_t)parse_u64(optarg, 1, 65535, "--proxy"); break;
-		case O_TARGETS: o.targets = optarg; break;
-		case O_ERRDIR: o.errdir = optarg; break;
-		case O_HELPERS: o.helpers = optarg; break;
-		case O_SIZE: o.size = parse_u64(optarg, 1, 64 * 1024, "--size-mib") * MIB; break;
-		case O_SHA: o.sha_size = parse_u64(optarg, 1, 4096, "--sha-mib") * MIB; break;
-		case O_ROUNDS: o.rounds = (unsigned)parse_u64(optarg, 1, MAX_ROUNDS, "--rounds"); break;
-		case O_STARTS: o.starts = (unsigned)parse_u64(optarg, 1, 100, "--starts"); break;
-		case O_PINGS: o.pings = (unsigned)parse_u64(optarg, 1, 1000, "--pings"); break;
-		case O_TIMEOUT: o.timeout_s = (unsigned)parse_u64(optarg, 1, 3600, "--timeout"); break;
-		case O_BUDGET: o.budget_s = (unsigned)parse_u64(optarg, 0, 86400, "--budget"); break;
-		default: usage();
+		case O_EGRESS:
+			o.egress = optarg;
+			break;
+		case O_PROXY:
+			o.proxy = (uint16_t)parse_u64(optarg, 1, 65535, "--proxy");
+			break;
+		case O_TARGETS:
+			o.targets = optarg;
+			break;
+		case O_ERRDIR:
+			o.errdir = optarg;
+			break;
+		case O_HELPERS:
+			o.helpers = optarg;
+			break;
+		case O_SIZE:
+			o.size = parse_u64(optarg, 1, 64 * 1024, "--size-mib") * MIB;
+			break;
+		case O_SHA:
+			o.sha_size = parse_u64(optarg, 1, 4096, "--sha-mib") * MIB;
+			break;
+		case O_ROUNDS:
+			o.rounds = (unsigned)parse_u64(optarg, 1, MAX_ROUNDS, "--rounds");
+			break;
+		case O_STARTS:
+			o.starts = (unsigned)parse_u64(optarg, 1, 100, "--starts");
+			break;
+		case O_PINGS:
+			o.pings = (unsigned)parse_u64(optarg, 1, 1000, "--pings");
+			break;
+		case O_TIMEOUT:
+			o.timeout_s = (unsigned)parse_u64(optarg, 1, 3600, "--timeout");
+			break;
+		case O_BUDGET:
+			o.budget_s = (unsigned)parse_u64(optarg, 0, 86400, "--budget");
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc || !o.egress || !o.proxy || !o.targets || !o.errdir)
@@ -90,8 +135,8 @@ static struct opts parse_opts(int argc, char **argv)
 static void parse_targets(const char *line, struct bench_env *e)
 {
 	unsigned s, k, b, p;
-	if (sscanf(line, "source=%u sink=%u banner=%u pingpong=%u", &s, &k, &b, &p) != 4 ||
-	    !s || !k || !b || !p || s > 65535 || k > 65535 || b > 65535 || p > 65535)
+	if (sscanf(line, "source=%u sink=%u banner=%u pingpong=%u", &s, &k, &b, &p) != 4 || !s ||
+	    !k || !b || !p || s > 65535 || k > 65535 || b > 65535 || p > 65535)
 		die("--targets: expected 'source=P sink=P banner=P pingpong=P', got '%s'", line);
 	e->source = (uint16_t)s;
 	e->sink = (uint16_t)k;
@@ -137,16 +182,15 @@ static void sha_pass(struct row *w, const struct bench_env *e, uint64_t size)
 		if (s.ok)
 			w->sha_passed++;
 		else if (!w->sha_why[0])
-			snprintf(w->sha_why, sizeof(w->sha_why), "%s: %.180s", dir ? "upload" : "download",
-				 s.why);
+			snprintf(w->sha_why, sizeof(w->sha_why), "%s: %.180s",
+				 dir ? "upload" : "download", s.why);
 	}
 }
 
 /* The starts of one turn: records the median time to the banner's first byte and the
  * median CPU a helper spends on a session that moves no data; returns the latter in
  * seconds, or -1 when no start worked (or for the limit). */
-static double starts(struct row *w, const struct bench_env *e, const struct opts *o,
-		     unsigned round)
+static double starts(struct row *w, const struct bench_env *e, const struct opts *o, unsigned round)
 {
 	double ms[100], cpu[100];
 	unsigned n = 0;
@@ -180,7 +224,8 @@ static void turn(struct row *w, const struct bench_env *e, const struct opts *o,
 	struct sample s;
 	double gib = (double)o->size / (double)GIB;
 	const enum metric rate[2] = { M_DOWN, M_UP }, cpu[2] = { M_CPU_DOWN, M_CPU_UP };
-	const enum metric uss[2] = { M_USS_DOWN, M_USS_UP }, dirty[2] = { M_DIRTY_DOWN, M_DIRTY_UP };
+	const enum metric uss[2] = { M_USS_DOWN, M_USS_UP },
+			  dirty[2] = { M_DIRTY_DOWN, M_DIRTY_UP };
 	char line[256];
 	int len = snprintf(line, sizeof(line), "round %u, %s:", round + 1, w->r->name);
 
@@ -201,7 +246,8 @@ static void turn(struct row *w, const struct bench_env *e, const struct opts *o,
 		struct sample c = s;
 		if (start_cpu < 0) {
 			c.ok = false;
-			snprintf(c.why, sizeof(c.why), "no start-up CPU to subtract: every start failed");
+			snprintf(c.why, sizeof(c.why),
+				 "no start-up CPU to subtract: every start failed");
 		}
 		double net = s.cpu_s - start_cpu;
 		row_record(w, cpu[dir], round, &c, (net > 0 ? net : 0) / gib);
@@ -259,7 +305,8 @@ int main(int argc, char **argv)
 	proc_cleanup_on_signals();
 	stream_init();
 
-	struct bench_env e = { .proxy = o.proxy, .errdir = o.errdir,
+	struct bench_env e = { .proxy = o.proxy,
+			       .errdir = o.errdir,
 			       .timeout_ns = (int64_t)o.timeout_s * 1000000000 };
 	parse_targets(o.targets, &e);
 	static struct runner list[RUNNER_MAX];
@@ -283,8 +330,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nactive; i++)
 		sha_pass(&rows[active[i]], &e, o.sha_size);
 
-	struct run_info info = { .size = o.size, .sha_size = o.sha_size, .rounds_planned = o.rounds,
-				 .spawns = o.starts, .pings = o.pings };
+	struct run_info info = { .size = o.size,
+				 .sha_size = o.sha_size,
+				 .rounds_planned = o.rounds,
+				 .spawns = o.starts,
+				 .pings = o.pings };
 	/* The budget is checked before every turn; a round it cuts short is dropped
 	 * whole, since its ratios would lack some runners or the limit. */
 	static struct row saved[RUNNER_MAX];

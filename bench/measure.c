@@ -17,11 +17,11 @@
 
 /* What the driver reads or writes per call: large, so that the driver is never what
  * limits the rate; the pipes in between stay at whatever size the helper leaves them. */
-#define IO_CHUNK (1024 * 1024)
-#define PING_SIZE 64
-#define PING_MAX 1000
-#define SPLIT_DELAY_NS 200000
-#define SEC_NS INT64_C(1000000000)
+#define IO_CHUNK	 (1024 * 1024)
+#define PING_SIZE	 64
+#define PING_MAX	 1000
+#define SPLIT_DELAY_NS	 200000
+#define SEC_NS		 INT64_C(1000000000)
 #define SHORT_TIMEOUT_NS (10 * SEC_NS)
 
 static const char banner[] = "SSH-2.0-egress-bench\r\n";
@@ -128,7 +128,8 @@ void measure_down(const struct runner *r, const struct bench_env *e, uint64_t si
 		uint64_t left = size - chk.off;
 		ssize_t got = io_read(c.rfd, iobuf, left < IO_CHUNK ? left : IO_CHUNK, deadline);
 		if (got <= 0) {
-			fail(s, "%s after %" PRIu64 " of %" PRIu64 " bytes", io_why(got), chk.off, size);
+			fail(s, "%s after %" PRIu64 " of %" PRIu64 " bytes", io_why(got), chk.off,
+			     size);
 			break;
 		}
 		t_last = now_ns();
@@ -173,7 +174,8 @@ void measure_up(const struct runner *r, const struct bench_env *e, uint64_t size
 		uint64_t left = size - off;
 		const unsigned char *p = stream_at(off, left < IO_CHUNK ? left : IO_CHUNK, &len);
 		if (io_write(c.wfd, p, len, deadline) < 0) {
-			fail(s, "writing byte %" PRIu64 " of %" PRIu64 ": %s", off, size, io_why(-1));
+			fail(s, "writing byte %" PRIu64 " of %" PRIu64 ": %s", off, size,
+			     io_why(-1));
 			close_chan(&c, NULL, 0, s);
 			return;
 		}
@@ -224,7 +226,8 @@ void measure_first_byte(const struct runner *r, const struct bench_env *e, struc
 	ssize_t got = io_read(c.rfd, buf, sizeof(banner) - 1, deadline);
 	int64_t t1 = now_ns();
 	size_t rest = got > 0 ? sizeof(banner) - 1 - (size_t)got : 0;
-	if (got > 0 && (!rest || io_read_exact(c.rfd, buf + got, rest, deadline) == (ssize_t)rest)) {
+	if (got > 0 &&
+	    (!rest || io_read_exact(c.rfd, buf + got, rest, deadline) == (ssize_t)rest)) {
 		if (memcmp(buf, banner, sizeof(banner) - 1) != 0)
 			corrupt(s, "the banner arrived altered");
 		else
@@ -249,8 +252,8 @@ static void pause_until(int64_t t)
 	}
 }
 
-void measure_rtt(const struct runner *r, const struct bench_env *e, unsigned pings,
-		 bool idle_mem, struct sample *s)
+void measure_rtt(const struct runner *r, const struct bench_env *e, unsigned pings, bool idle_mem,
+		 struct sample *s)
 {
 	sample_init(s);
 	if (pings > PING_MAX)

@@ -10,19 +10,19 @@
 
 struct bench_env {
 	uint16_t proxy, source, sink, banner, pingpong; /* ports on 127.0.0.1 */
-	const char *errdir;  /* where helpers' stderr goes, one file per runner */
-	int64_t timeout_ns;  /* bound on one transfer */
+	const char *errdir; /* where helpers' stderr goes, one file per runner */
+	int64_t timeout_ns; /* bound on one transfer */
 };
 
 struct sample {
-	bool ok;            /* value is a real measurement */
-	bool corrupt;       /* the bytes that arrived were not the bytes sent */
-	double value;       /* MiB/s for transfers, milliseconds for latencies */
-	double cpu_s;       /* the helper's user + system CPU seconds; -1 for the limit */
-	long uss_kib;       /* the helper's private memory after its transfer, or -1 */
-	long dirty_kib;     /* the part of it that is Private_Dirty, or -1 */
-	char why[200];      /* when !ok: what went wrong */
-	char note[200];     /* how the helper ended, if oddly (status, signal, killed) */
+	bool ok;	/* value is a real measurement */
+	bool corrupt;	/* the bytes that arrived were not the bytes sent */
+	double value;	/* MiB/s for transfers, milliseconds for latencies */
+	double cpu_s;	/* the helper's user + system CPU seconds; -1 for the limit */
+	long uss_kib;	/* the helper's private memory after its transfer, or -1 */
+	long dirty_kib; /* the part of it that is Private_Dirty, or -1 */
+	char why[200];	/* when !ok: what went wrong */
+	char note[200]; /* how the helper ended, if oddly (status, signal, killed) */
 };
 
 /* size bytes of the test stream from the source to the driver; with sha256 the
@@ -44,7 +44,7 @@ void measure_first_byte(const struct runner *r, const struct bench_env *e, struc
 /* With idle_mem, also reads the helper's memory after IDLE_SETTLE_MS of quiet in the
  * tunnel, into s->uss_kib and s->dirty_kib: what a long, mostly idle session holds. */
 #define IDLE_SETTLE_MS 1500
-void measure_rtt(const struct runner *r, const struct bench_env *e, unsigned pings,
-		 bool idle_mem, struct sample *s);
+void measure_rtt(const struct runner *r, const struct bench_env *e, unsigned pings, bool idle_mem,
+		 struct sample *s);
 
 #endif

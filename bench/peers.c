@@ -11,19 +11,33 @@
  * by default. */
 static const struct runner table[] = {
 	{ .name = "limit", .is_limit = true },
-	{ .name = "egress", .package = "(this repository)", .bins = { "egress" },
+	{ .name = "egress",
+	  .package = "(this repository)",
+	  .bins = { "egress" },
 	  .args = { "-x", "http://%H:%P", "%h", "%p" } },
-	{ .name = "corkscrew", .package = "corkscrew", .bins = { "corkscrew" },
+	{ .name = "corkscrew",
+	  .package = "corkscrew",
+	  .bins = { "corkscrew" },
 	  .args = { "%H", "%P", "%h", "%p" } },
-	{ .name = "proxytunnel", .package = "proxytunnel", .bins = { "proxytunnel" },
+	{ .name = "proxytunnel",
+	  .package = "proxytunnel",
+	  .bins = { "proxytunnel" },
 	  .args = { "-q", "-p", "%H:%P", "-d", "%h:%p" } },
-	{ .name = "connect-proxy", .package = "connect-proxy", .bins = { "connect-proxy", "connect" },
+	{ .name = "connect-proxy",
+	  .package = "connect-proxy",
+	  .bins = { "connect-proxy", "connect" },
 	  .args = { "-H", "%H:%P", "%h", "%p" } },
-	{ .name = "nc", .package = "netcat-openbsd", .bins = { "nc.openbsd" },
+	{ .name = "nc",
+	  .package = "netcat-openbsd",
+	  .bins = { "nc.openbsd" },
 	  .args = { "-N", "-X", "connect", "-x", "%H:%P", "%h", "%p" } },
-	{ .name = "ncat", .package = "ncat", .bins = { "ncat" },
+	{ .name = "ncat",
+	  .package = "ncat",
+	  .bins = { "ncat" },
 	  .args = { "--proxy", "%H:%P", "--proxy-type", "http", "%h", "%p" } },
-	{ .name = "socat", .package = "socat", .bins = { "socat" },
+	{ .name = "socat",
+	  .package = "socat",
+	  .bins = { "socat" },
 	  .args = { "-", "PROXY:%H:%h:%p,proxyport=%P" } },
 };
 
@@ -33,7 +47,8 @@ static int which(const char *name, char *path, size_t size)
 	const char *env = getenv("PATH");
 	char dirs[4096];
 	snprintf(dirs, sizeof(dirs), "%s", env ? env : "/usr/local/bin:/usr/bin:/bin");
-	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
 		if ((size_t)snprintf(path, size, "%s/%s", *d ? d : ".", name) < size &&
 		    access(path, X_OK) == 0)
 			return 1;
@@ -63,8 +78,8 @@ int peers_load(struct runner *list, const char *egress_path)
 	return n;
 }
 
-void peers_argv(const struct runner *r, uint16_t proxy, uint16_t target,
-		char store[ARGS_MAX][128], char *argv[ARGS_MAX + 2])
+void peers_argv(const struct runner *r, uint16_t proxy, uint16_t target, char store[ARGS_MAX][128],
+		char *argv[ARGS_MAX + 2])
 {
 	int argc = 0;
 	argv[argc++] = (char *)r->path;

@@ -8,16 +8,16 @@
 #include <stdint.h>
 
 #define RUNNER_MAX 8
-#define ARGS_MAX 12
+#define ARGS_MAX   12
 
 struct runner {
-	const char *name;      /* row label, and the name --helpers selects it by */
-	const char *package;   /* Debian package that provides it */
-	const char *bins[3];   /* executable names tried on PATH, in order */
+	const char *name;	    /* row label, and the name --helpers selects it by */
+	const char *package;	    /* Debian package that provides it */
+	const char *bins[3];	    /* executable names tried on PATH, in order */
 	const char *args[ARGS_MAX]; /* %H %P proxy host/port, %h %p target host/port */
 	bool is_limit;
 	bool selected;
-	char path[PATH_MAX];   /* resolved executable; "" when not installed */
+	char path[PATH_MAX]; /* resolved executable; "" when not installed */
 };
 
 /* Fills list with the limit, egress (at egress_path) and the peers, in table order;
@@ -26,7 +26,7 @@ int peers_load(struct runner *list, const char *egress_path);
 
 /* Builds the argv of runner r for a tunnel to 127.0.0.1:target through the proxy at
  * 127.0.0.1:proxy, in storage owned by the caller; argv is NULL-terminated. */
-void peers_argv(const struct runner *r, uint16_t proxy, uint16_t target,
-		char store[ARGS_MAX][128], char *argv[ARGS_MAX + 2]);
+void peers_argv(const struct runner *r, uint16_t proxy, uint16_t target, char store[ARGS_MAX][128],
+		char *argv[ARGS_MAX + 2]);
 
 #endif

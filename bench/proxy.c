@@ -37,7 +37,7 @@
 #include "util.h"
 
 #define MAX_TUNNELS 256
-#define HEADER_MAX 4096
+#define HEADER_MAX  4096
 /* 1 MiB is the default /proc/sys/fs/pipe-max-size; with less, the pipe (not the copy)
  * limits the rate. A refused size falls back to whatever the kernel gave. */
 #define PIPE_SIZE (1024 * 1024)
@@ -107,7 +107,8 @@ static struct tunnel *tunnel_new(int client)
 
 static int watch(int fd, struct end *e, int op)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = e };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+				  .data.ptr = e };
 	return epoll_ctl(ep, op, fd, &ev);
 }
 
@@ -172,7 +173,8 @@ static unsigned connect_port(const char *line)
 	char host[256];
 	unsigned port;
 	int used = 0;
-	if (sscanf(line, "CONNECT %255[^: ]:%5u HTTP/1.%*1[01]%n", host, &port, &used) != 2 || !used)
+	if (sscanf(line, "CONNECT %255[^: ]:%5u HTTP/1.%*1[01]%n", host, &port, &used) != 2 ||
+	    !used)
 		return 0;
 	if (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0)
 		return 0;
@@ -237,7 +239,8 @@ static void tunnel_header(struct tunnel *t)
 			tunnel_close(t);
 			return;
 		}
-		ssize_t n = recv(t->fd[CLIENT], t->hdr + t->hdr_len, HEADER_MAX - 1 - t->hdr_len, 0);
+		ssize_t n =
+			recv(t->fd[CLIENT], t->hdr + t->hdr_len, HEADER_MAX - 1 - t->hdr_len, 0);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			tunnel_close(t);
 			return;

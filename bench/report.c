@@ -18,7 +18,7 @@
 #include "stats.h"
 
 #define MAX_NOTES 64
-#define CELL 96
+#define CELL	  96
 
 static char notes[MAX_NOTES][320];
 static int nnotes;
@@ -95,8 +95,8 @@ static void fmt_missing(char *out, const struct row *w, const struct cell *c, co
 }
 
 /* The absolute values of metric m for row w, over the rounds run. */
-static void value_cell(char *out, const struct row *w, enum metric m, unsigned rounds,
-		       int decimals, const char *unit, const char *what)
+static void value_cell(char *out, const struct row *w, enum metric m, unsigned rounds, int decimals,
+		       const char *unit, const char *what)
 {
 	double v[MAX_ROUNDS];
 	size_t n = 0;
@@ -168,14 +168,26 @@ static void memory_cell(char *out, const struct row *w, enum metric down, unsign
 
 /* The table's columns after the helper's name, in order. */
 enum column {
-	C_DOWN, C_UP, C_CPU_DOWN, C_CPU_UP, C_CPU_START, C_FIRST_MS, C_FIRST_X, C_RTT_MS, C_RTT_X,
-	C_USS, C_DIRTY, C_USS_IDLE, C_SHA, C_COUNT
+	C_DOWN,
+	C_UP,
+	C_CPU_DOWN,
+	C_CPU_UP,
+	C_CPU_START,
+	C_FIRST_MS,
+	C_FIRST_X,
+	C_RTT_MS,
+	C_RTT_X,
+	C_USS,
+	C_DIRTY,
+	C_USS_IDLE,
+	C_SHA,
+	C_COUNT
 };
 
 static const char *const column_title[C_COUNT] = {
-	"down ×limit", "up ×limit", "CPU s/GiB down", "CPU s/GiB up", "start CPU ms",
-	"first byte ms", "first byte ×limit", "two-part RTT ms", "RTT ×limit", "USS KiB",
-	"dirty KiB", "idle USS KiB", "sha256",
+	"down ×limit",	 "up ×limit",	      "CPU s/GiB down",	 "CPU s/GiB up", "start CPU ms",
+	"first byte ms", "first byte ×limit", "two-part RTT ms", "RTT ×limit",	 "USS KiB",
+	"dirty KiB",	 "idle USS KiB",      "sha256",
 };
 
 static void print_row(FILE *out, struct row *w, const struct row *lim, const struct run_info *info)
@@ -186,7 +198,8 @@ static void print_row(FILE *out, struct row *w, const struct row *lim, const str
 	if (!w->r->is_limit && !w->r->path[0]) {
 		size_t len = strlen(name);
 		snprintf(name + len, sizeof(name) - len, " [%d]",
-			 footnote("%s: not installed (Debian package %s)", w->r->name, w->r->package));
+			 footnote("%s: not installed (Debian package %s)", w->r->name,
+				  w->r->package));
 		fprintf(out, "| %s |", name);
 		for (int i = 0; i < C_COUNT; i++)
 			fprintf(out, " n/a |");
@@ -196,8 +209,8 @@ static void print_row(FILE *out, struct row *w, const struct row *lim, const str
 	if (w->noted) {
 		size_t len = strlen(name);
 		snprintf(name + len, sizeof(name) - len, " [%d]",
-			 footnote("%s: %u session(s) ended oddly, the first: %s",
-				  w->r->name, w->noted, w->note));
+			 footnote("%s: %u session(s) ended oddly, the first: %s", w->r->name,
+				  w->noted, w->note));
 	}
 	if (w->r->is_limit) {
 		/* The limit's row holds the absolute numbers the ratios divide by. */
@@ -245,7 +258,8 @@ static void target_line(FILE *out, const char *what, struct summary s, int decim
 			double bound, const char *unit)
 {
 	if (!s.n) {
-		fprintf(out, "| %s | n/a | %s %g%s | no data |\n", what, at_least ? "≥" : "≤", bound, unit);
+		fprintf(out, "| %s | n/a | %s %g%s | no data |\n", what, at_least ? "≥" : "≤",
+			bound, unit);
 		return;
 	}
 	/* Judged on the value as printed, so the verdict never contradicts the number. */
@@ -273,8 +287,8 @@ static void print_targets(FILE *out, struct row *rows, int nrows, unsigned round
 		for (unsigned r = 0; r < rounds; r++)
 			if (eg->m[m].ok[r])
 				v[n++] = eg->m[m].v[r];
-		target_line(out, m == M_CPU_DOWN ? "CPU s/GiB down" : "CPU s/GiB up", summarize(v, n),
-			    2, false, 0.15, "");
+		target_line(out, m == M_CPU_DOWN ? "CPU s/GiB down" : "CPU s/GiB up",
+			    summarize(v, n), 2, false, 0.15, "");
 	}
 	target_line(out, "first byte ×limit", ratios(eg, lim, M_FIRST, rounds), 2, false, 2.0, "");
 	target_line(out, "two-part RTT ×limit", ratios(eg, lim, M_RTT, rounds), 2, false, 1.10, "");
@@ -288,8 +302,8 @@ static void print_targets(FILE *out, struct row *rows, int nrows, unsigned round
 }
 
 /* Rounds in which egress moved metric m faster than w, of those both finished. */
-static void rounds_ahead(const struct row *eg, const struct row *w, enum metric m,
-			 unsigned rounds, unsigned *ahead, unsigned *paired)
+static void rounds_ahead(const struct row *eg, const struct row *w, enum metric m, unsigned rounds,
+			 unsigned *ahead, unsigned *paired)
 {
 	*ahead = *paired = 0;
 	for (unsigned r = 0; r < rounds; r++) {
@@ -319,8 +333,9 @@ static void print_head_to_head(FILE *out, struct row *rows, int nrows, unsigned 
 		rounds_ahead(eg, w, M_DOWN, rounds, &da, &dn);
 		rounds_ahead(eg, w, M_UP, rounds, &ua, &un);
 		if (!any)
-			fprintf(out, "\negress ahead of each peer, in rounds (paired, same round):\n\n"
-				     "| peer | download | upload |\n|---|---|---|\n");
+			fprintf(out,
+				"\negress ahead of each peer, in rounds (paired, same round):\n\n"
+				"| peer | download | upload |\n|---|---|---|\n");
 		any = true;
 		fprintf(out, "| %s | %u of %u | %u of %u |\n", w->r->name, da, dn, ua, un);
 	}
@@ -343,8 +358,8 @@ static void print_machine(FILE *out)
 		fclose(f);
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "?");
-	fprintf(out, "\nmachine: nproc %ld, Linux %s, %s\n", sysconf(_SC_NPROCESSORS_ONLN), u.release,
-		model);
+	fprintf(out, "\nmachine: nproc %ld, Linux %s, %s\n", sysconf(_SC_NPROCESSORS_ONLN),
+		u.release, model);
 }
 
 void report_print(FILE *out, struct row *rows, int nrows, const struct run_info *info)
@@ -364,22 +379,29 @@ void report_print(FILE *out, struct row *rows, int nrows, const struct run_info 
 	for (int i = 0; i < nnotes; i++)
 		fprintf(out, "[%d] %s\n", i + 1, notes[i]);
 
-	fprintf(out, "\nMedians over %u round(s), (min–max) where they differ; ratios are paired "
-		     "with the limit's value of the same round.\n", info->rounds_done);
-	fprintf(out, "Each round: one %.0f MiB download and upload, %u starts and %u two-part pings "
-		     "per helper, in an order rotated every round.\n",
+	fprintf(out,
+		"\nMedians over %u round(s), (min–max) where they differ; ratios are paired "
+		"with the limit's value of the same round.\n",
+		info->rounds_done);
+	fprintf(out,
+		"Each round: one %.0f MiB download and upload, %u starts and %u two-part pings "
+		"per helper, in an order rotated every round.\n",
 		(double)info->size / (1024 * 1024), info->spawns, info->pings);
-	fprintf(out, "CPU s/GiB: the helper's user+system time (wait4) for the transfer's session, "
-		     "less its start CPU ms (the median of that round's banner sessions, which move no "
-		     "data).\n");
-	fprintf(out, "USS: Private_Clean+Private_Dirty of smaps_rollup, read while the helper sits "
-		     "in its tunnel after each transfer; a library page counts as private when no "
-		     "other process maps it, so USS depends on what else runs. dirty: "
-		     "Private_Dirty alone. idle USS: the same, read once (first round) after "
-		     "%d ms of quiet in the ping-pong tunnel: what a long, mostly idle session "
-		     "holds.\n", IDLE_SETTLE_MS);
-	fprintf(out, "sha256: a %.0f MiB transfer each way hashed at both ends before the rounds; "
-		     "every byte of every timed transfer is also compared with the stream sent.\n",
+	fprintf(out,
+		"CPU s/GiB: the helper's user+system time (wait4) for the transfer's session, "
+		"less its start CPU ms (the median of that round's banner sessions, which move no "
+		"data).\n");
+	fprintf(out,
+		"USS: Private_Clean+Private_Dirty of smaps_rollup, read while the helper sits "
+		"in its tunnel after each transfer; a library page counts as private when no "
+		"other process maps it, so USS depends on what else runs. dirty: "
+		"Private_Dirty alone. idle USS: the same, read once (first round) after "
+		"%d ms of quiet in the ping-pong tunnel: what a long, mostly idle session "
+		"holds.\n",
+		IDLE_SETTLE_MS);
+	fprintf(out,
+		"sha256: a %.0f MiB transfer each way hashed at both ends before the rounds; "
+		"every byte of every timed transfer is also compared with the stream sent.\n",
 		(double)info->sha_size / (1024 * 1024));
 	if (info->stopped[0])
 		fprintf(out, "Stopped after %u of %u rounds: %s.\n", info->rounds_done,

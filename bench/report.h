@@ -12,18 +12,18 @@
 #define MAX_ROUNDS 50
 
 enum metric {
-	M_DOWN,      /* MiB/s */
-	M_UP,        /* MiB/s */
-	M_CPU_DOWN,  /* helper CPU seconds per GiB, less its start-up CPU */
+	M_DOWN,	    /* MiB/s */
+	M_UP,	    /* MiB/s */
+	M_CPU_DOWN, /* helper CPU seconds per GiB, less its start-up CPU */
 	M_CPU_UP,
-	M_CPU_START, /* ms, helper CPU of a session that moves no data */
-	M_FIRST,     /* ms, exec to first banner byte */
-	M_RTT,       /* ms, two-part request round trip */
-	M_USS_DOWN,  /* KiB, after the download */
-	M_USS_UP,    /* KiB, after the upload */
+	M_CPU_START,  /* ms, helper CPU of a session that moves no data */
+	M_FIRST,      /* ms, exec to first banner byte */
+	M_RTT,	      /* ms, two-part request round trip */
+	M_USS_DOWN,   /* KiB, after the download */
+	M_USS_UP,     /* KiB, after the upload */
 	M_DIRTY_DOWN, /* KiB, the Private_Dirty part of M_USS_DOWN */
 	M_DIRTY_UP,
-	M_USS_IDLE,  /* KiB, in a tunnel after IDLE_SETTLE of quiet (first round only) */
+	M_USS_IDLE, /* KiB, in a tunnel after IDLE_SETTLE of quiet (first round only) */
 	M_COUNT
 };
 
@@ -32,7 +32,7 @@ struct cell {
 	double v[MAX_ROUNDS];
 	bool ok[MAX_ROUNDS];
 	unsigned tried, failed;
-	char why[200];  /* the first failure */
+	char why[200]; /* the first failure */
 };
 
 struct row {
@@ -40,10 +40,10 @@ struct row {
 	struct cell m[M_COUNT];
 	unsigned sha_passed; /* hashed transfers that arrived whole and equal (of 2) */
 	char sha_why[200];   /* why one did not, or "" */
-	bool corrupt;        /* some transfer, hashed or timed, delivered wrong bytes */
+	bool corrupt;	     /* some transfer, hashed or timed, delivered wrong bytes */
 	char corrupt_why[200];
-	unsigned noted;  /* sessions whose helper ended oddly (status, signal, killed) */
-	char note[200];  /* the first such oddity */
+	unsigned noted; /* sessions whose helper ended oddly (status, signal, killed) */
+	char note[200]; /* the first such oddity */
 };
 
 struct run_info {

@@ -88,7 +88,8 @@ void stream_sha256(uint64_t len, char hex[65])
 	for (uint64_t off = 0; off < len;) {
 		size_t n;
 		uint64_t left = len - off;
-		const unsigned char *p = stream_at(off, left < STREAM_PERIOD ? left : STREAM_PERIOD, &n);
+		const unsigned char *p =
+			stream_at(off, left < STREAM_PERIOD ? left : STREAM_PERIOD, &n);
 		sha256_update(&md, p, n);
 		off += n;
 	}

@@ -25,8 +25,8 @@ const unsigned char *stream_at(uint64_t off, size_t max, size_t *len);
 
 /* Checks received bytes against the stream, and optionally hashes them (SHA-256). */
 struct stream_check {
-	uint64_t off;     /* bytes seen so far */
-	uint64_t bad_at;  /* stream offset of the first wrong byte, or UINT64_MAX */
+	uint64_t off;	   /* bytes seen so far */
+	uint64_t bad_at;   /* stream offset of the first wrong byte, or UINT64_MAX */
 	struct sha256 *md; /* the running hash, or NULL when not hashing */
 };
 

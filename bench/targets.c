@@ -38,8 +38,8 @@
 #include "util.h"
 
 #define MAX_CHILDREN 64
-#define IO_CHUNK (1024 * 1024)
-#define PING_SIZE 64
+#define IO_CHUNK     (1024 * 1024)
+#define PING_SIZE    64
 
 enum server { SOURCE, SINK, BANNER, PINGPONG, SERVER_COUNT };
 static const char *const server_name[SERVER_COUNT] = { "source", "sink", "banner", "pingpong" };
@@ -96,8 +96,7 @@ static void serve_sink(int fd)
 {
 	char line[64], mode[16] = "";
 	unsigned long long size;
-	if (read_line(fd, line, sizeof(line)) < 0 ||
-	    sscanf(line, "%llu %15s", &size, mode) < 1)
+	if (read_line(fd, line, sizeof(line)) < 0 || sscanf(line, "%llu %15s", &size, mode) < 1)
 		return;
 	struct stream_check c;
 	check_init(&c, strcmp(mode, "sha256") == 0);
@@ -151,11 +150,20 @@ static void child(enum server s, int fd, unsigned lifetime)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	alarm(lifetime);
 	switch (s) {
-	case SOURCE: serve_source(fd); break;
-	case SINK: serve_sink(fd); break;
-	case BANNER: await_close(fd); break; /* the banner was sent before the fork */
-	case PINGPONG: serve_pingpong(fd); break;
-	case SERVER_COUNT: break;
+	case SOURCE:
+		serve_source(fd);
+		break;
+	case SINK:
+		serve_sink(fd);
+		break;
+	case BANNER:
+		await_close(fd);
+		break; /* the banner was sent before the fork */
+	case PINGPONG:
+		serve_pingpong(fd);
+		break;
+	case SERVER_COUNT:
+		break;
 	}
 	_exit(0);
 }
@@ -198,8 +206,9 @@ int main(int argc, char **argv)
 				continue;
 			int on = 1;
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-			if (s == BANNER && (send(fd, banner, sizeof(banner) - 1, MSG_NOSIGNAL) < 0 ||
-					    shutdown(fd, SHUT_WR) < 0)) {
+			if (s == BANNER &&
+			    (send(fd, banner, sizeof(banner) - 1, MSG_NOSIGNAL) < 0 ||
+			     shutdown(fd, SHUT_WR) < 0)) {
 				close(fd);
 				continue;
 			}

@@ -27,11 +27,11 @@ struct attempt {
 	const struct egress_config *cfg;
 	const struct route *route;
 	const struct route_way *way;
-	const struct proxy_spec *proxy;   /* way->proxy; NULL: direct */
+	const struct proxy_spec *proxy; /* way->proxy; NULL: direct */
 	char proxy_label[ENDPOINT_STR_MAX];
 	const char *target_label;
-	struct proxy_creds creds;         /* what this attempt may answer a 407 with */
-	bool had_pass;                    /* creds.pass was given to libcurl, then wiped */
+	struct proxy_creds creds; /* what this attempt may answer a 407 with */
+	bool had_pass;		  /* creds.pass was given to libcurl, then wiped */
 	char errbuf[CURL_ERROR_SIZE];
 	struct attempt_trace trace;
 	char why[ERR_MAX + 2 * HOST_MAX]; /* the failure, as one line; "" when printed */

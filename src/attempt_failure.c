@@ -115,7 +115,8 @@ static const char *tls_hint(const char *detail, bool client_cert)
 		{ "alert certificate required", false,
 		  " (the proxy wants a client certificate: --proxy-cert, --proxy-key)" },
 		{ "alert unknown ca", true, " (the proxy does not trust the client certificate)" },
-		{ "alert bad certificate", true, " (the proxy does not trust the client certificate)" },
+		{ "alert bad certificate", true,
+		  " (the proxy does not trust the client certificate)" },
 		{ "alert certificate unknown", true,
 		  " (the proxy does not trust the client certificate)" },
 	};
@@ -158,45 +159,53 @@ static enum egress_err auth_failure(struct attempt *a, CURL *h)
 	curl_easy_getinfo(h, CURLINFO_PROXYAUTH_AVAIL, &avail);
 	scheme_names((unsigned long)avail, offered, sizeof(offered));
 	if (!strcmp(a->trace.auth_sent, "Negotiate")) {
-		snprintf(a->why, w, "proxy %s rejected the Kerberos ticket (Negotiate) to CONNECT %s; "
-			 "klist shows the tickets", p, tg);
+		snprintf(a->why, w,
+			 "proxy %s rejected the Kerberos ticket (Negotiate) to CONNECT %s; "
+			 "klist shows the tickets",
+			 p, tg);
 		return EGRESS_EAUTH;
 	}
 	if (a->trace.auth_sent[0]) {
 		/* Sent unasked (--proxy-auth basic) or not among what the proxy takes. */
 		bool offered_sent = offered[0] && strstr(offered, a->trace.auth_sent);
-		snprintf(a->why, w, "proxy %s rejected the credentials for %s (%s) to CONNECT %s%s%s",
-			 p, user ? user : "", a->trace.auth_sent, tg,
+		snprintf(a->why, w,
+			 "proxy %s rejected the credentials for %s (%s) to CONNECT %s%s%s", p,
+			 user ? user : "", a->trace.auth_sent, tg,
 			 offered[0] && !offered_sent ? "; it offers " : "",
 			 offered[0] && !offered_sent ? offered : "");
 		return EGRESS_EAUTH;
 	}
 	/* Negotiate was possible but nothing went out: GSS-API had no ticket. */
-	bool krb = (avail & CURLAUTH_NEGOTIATE) && (proxy_auth_mask(a->cfg->proxy_auth) & CURLAUTH_NEGOTIATE);
+	bool krb = (avail & CURLAUTH_NEGOTIATE) &&
+		   (proxy_auth_mask(a->cfg->proxy_auth) & CURLAUTH_NEGOTIATE);
 	const char *kinit = krb ? ", or kinit for Negotiate" : "";
 	if (!avail)
 		snprintf(hint, sizeof(hint), "it names no scheme egress could answer");
 	else if (!user)
 		snprintf(hint, sizeof(hint), "give a user with -U or in the proxy URL%s", kinit);
 	else if (!a->had_pass)
-		snprintf(hint, sizeof(hint), "no password for %s: EGRESS_PROXY_PASSWORD, ~/.netrc, "
-			 "EGRESS_ASKPASS or a terminal to ask on%s", user, kinit);
+		snprintf(hint, sizeof(hint),
+			 "no password for %s: EGRESS_PROXY_PASSWORD, ~/.netrc, "
+			 "EGRESS_ASKPASS or a terminal to ask on%s",
+			 user, kinit);
 	else if (krb)
-		snprintf(hint, sizeof(hint), "no Kerberos ticket for Negotiate (kinit), which "
+		snprintf(hint, sizeof(hint),
+			 "no Kerberos ticket for Negotiate (kinit), which "
 			 "libcurl tries first; --proxy-auth can pick another scheme it offers");
 	else
 		snprintf(hint, sizeof(hint), "--proxy-auth allows none of them");
 	snprintf(a->why, w, "proxy %s requires authentication for CONNECT %s: %s%s%s; %s", p, tg,
-		 a->trace.status[0] ? a->trace.status : "407", offered[0] ? "; it offers " : "", offered, hint);
+		 a->trace.status[0] ? a->trace.status : "407", offered[0] ? "; it offers " : "",
+		 offered, hint);
 	return EGRESS_EAUTH;
 }
 
 /* Facts about the failed transfer that more than one transport's explanation uses. */
 struct failed {
 	CURLcode rc;
-	long code;          /* the CONNECT reply's status; 0: none */
-	long nconn;         /* connections made; 0: the proxy (or target) was never reached */
-	long oserr;         /* errno of the last socket call */
+	long code;	    /* the CONNECT reply's status; 0: none */
+	long nconn;	    /* connections made; 0: the proxy (or target) was never reached */
+	long oserr;	    /* errno of the last socket call */
 	const char *detail; /* libcurl's message */
 	char timeout[32];   /* --connect-timeout, for messages */
 };
@@ -224,8 +233,7 @@ static enum egress_err direct_failure(struct attempt *a, const struct failed *f)
 }
 
 /* TLS with an https:// proxy, when that is what failed; EGRESS_OK when it is not. */
-static enum egress_err tls_with_proxy_failure(struct attempt *a, CURL *h,
-					      const struct failed *f)
+static enum egress_err tls_with_proxy_failure(struct attempt *a, CURL *h, const struct failed *f)
 {
 	const char *p = a->proxy_label, *tg = a->target_label;
 	size_t w = sizeof(a->why);
@@ -236,19 +244,24 @@ static enum egress_err tls_with_proxy_failure(struct attempt *a, CURL *h,
 	bool io_failed = f->rc == CURLE_RECV_ERROR || f->rc == CURLE_SEND_ERROR;
 
 	if (https && io_failed && a->trace.reply_bytes == 0 && f->oserr == ECONNRESET) {
-		snprintf(a->why, w, "TLS with proxy %s failed for %s: reset right after the "
-			 "handshake (%s)", p, tg, a->cfg->proxy_cert
-			 ? "does the proxy refuse the client certificate?"
-			 : "does the proxy want a client certificate? --proxy-cert, --proxy-key");
+		snprintf(a->why, w,
+			 "TLS with proxy %s failed for %s: reset right after the "
+			 "handshake (%s)",
+			 p, tg,
+			 a->cfg->proxy_cert ? "does the proxy refuse the client certificate?"
+					    : "does the proxy want a client certificate? "
+					      "--proxy-cert, --proxy-key");
 		return EGRESS_ETLS;
 	}
 	if (f->rc == CURLE_SSL_CACERT_BADFILE && !a->route->cacert && !a->route->capath) {
 		/* No CA named, and the system's bundle is missing (no ca-certificates). */
 		const char *bundle = NULL;
 		curl_easy_getinfo(h, CURLINFO_CAINFO, &bundle);
-		snprintf(a->why, w, "TLS with proxy %s failed for %s: this system has no CA "
+		snprintf(a->why, w,
+			 "TLS with proxy %s failed for %s: this system has no CA "
 			 "certificates at %s; install ca-certificates, or give --proxy-cacert or "
-			 "--proxy-capath", p, tg, bundle ? bundle : "libcurl's default path");
+			 "--proxy-capath",
+			 p, tg, bundle ? bundle : "libcurl's default path");
 		return EGRESS_ETLS;
 	}
 	if (tls_failure(f->rc) || (https && io_failed && strstr(f->detail, "SSL routines"))) {
@@ -279,12 +292,16 @@ static enum egress_err reaching_failure(struct attempt *a, CURL *h, const struct
 		 * the handshake never finished, as when a plain proxy waits for a line. */
 		curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
 		if (f->nconn == 0)
-			snprintf(a->why, w, "timed out connecting to proxy %s for %s after %s", p, tg, t);
+			snprintf(a->why, w, "timed out connecting to proxy %s for %s after %s", p,
+				 tg, t);
 		else if (a->proxy->scheme == PROXY_HTTPS && sent == 0)
-			snprintf(a->why, w, "proxy %s did not complete the TLS handshake for %s within "
-				 "%s (is it a plain http:// proxy?)", p, tg, t);
+			snprintf(a->why, w,
+				 "proxy %s did not complete the TLS handshake for %s within "
+				 "%s (is it a plain http:// proxy?)",
+				 p, tg, t);
 		else
-			snprintf(a->why, w, "proxy %s did not answer CONNECT %s within %s", p, tg, t);
+			snprintf(a->why, w, "proxy %s did not answer CONNECT %s within %s", p, tg,
+				 t);
 		return EGRESS_ETIMEOUT;
 	default:
 		return EGRESS_OK;
@@ -299,9 +316,10 @@ static enum egress_err socks_proxy_failure(struct attempt *a, CURL *h)
 
 	curl_easy_getinfo(h, CURLINFO_PROXY_ERROR, &px);
 	if (px == CURLPX_RESOLVE_HOST) {
-		snprintf(a->why, sizeof(a->why), "cannot resolve %s for SOCKS proxy %s (%s:// "
-			 "resolves here; socks5h:// lets the proxy)", a->target_label,
-			 a->proxy_label, proxy_scheme_name(a->proxy->scheme));
+		snprintf(a->why, sizeof(a->why),
+			 "cannot resolve %s for SOCKS proxy %s (%s:// "
+			 "resolves here; socks5h:// lets the proxy)",
+			 a->target_label, a->proxy_label, proxy_scheme_name(a->proxy->scheme));
 		return EGRESS_EUNREACH;
 	}
 	e = socks_failure(px, &words);
@@ -331,11 +349,12 @@ static enum egress_err http_proxy_failure(struct attempt *a, CURL *h, const stru
 	}
 	if (f->nconn > 0) {
 		if (a->trace.reply_bytes == 0)
-			snprintf(a->why, w, "proxy %s closed the connection without answering CONNECT %s",
-				 p, tg);
+			snprintf(a->why, w,
+				 "proxy %s closed the connection without answering CONNECT %s", p,
+				 tg);
 		else
-			snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: \"%s\"", p,
-				 tg, a->trace.first_line);
+			snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: \"%s\"",
+				 p, tg, a->trace.first_line);
 		return EGRESS_EREFUSED;
 	}
 	snprintf(a->why, w, "proxy %s: CONNECT %s failed: %s", p, tg, f->detail);

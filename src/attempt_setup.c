@@ -11,9 +11,9 @@
 unsigned long proxy_auth_mask(enum proxy_auth m)
 {
 	static const unsigned long masks[] = {
-		[AUTH_ANY] = CURLAUTH_ANY,	   [AUTH_ANYSAFE] = CURLAUTH_ANYSAFE,
-		[AUTH_BASIC] = CURLAUTH_BASIC,	   [AUTH_DIGEST] = CURLAUTH_DIGEST,
-		[AUTH_NTLM] = CURLAUTH_NTLM,	   [AUTH_NEGOTIATE] = CURLAUTH_NEGOTIATE,
+		[AUTH_ANY] = CURLAUTH_ANY,     [AUTH_ANYSAFE] = CURLAUTH_ANYSAFE,
+		[AUTH_BASIC] = CURLAUTH_BASIC, [AUTH_DIGEST] = CURLAUTH_DIGEST,
+		[AUTH_NTLM] = CURLAUTH_NTLM,   [AUTH_NEGOTIATE] = CURLAUTH_NEGOTIATE,
 	};
 	return masks[m];
 }
@@ -37,8 +37,7 @@ CURLU *attempt_target_url(const struct endpoint *t)
 	snprintf(host, sizeof(host), t->ipv6 ? "[%s]" : "%s", t->host);
 	snprintf(port, sizeof(port), "%u", (unsigned)t->port);
 	if (curl_url_set(u, CURLUPART_SCHEME, "http", 0) ||
-	    curl_url_set(u, CURLUPART_HOST, host, 0) ||
-	    curl_url_set(u, CURLUPART_PORT, port, 0)) {
+	    curl_url_set(u, CURLUPART_HOST, host, 0) || curl_url_set(u, CURLUPART_PORT, port, 0)) {
 		curl_url_cleanup(u);
 		return NULL;
 	}
@@ -135,7 +134,7 @@ bool attempt_setup(CURL *h, struct attempt *a, CURLU *url, struct curl_slist *hd
 	SET(CURLOPT_ERRORBUFFER, a->errbuf);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
 	SET(CURLOPT_TCP_NODELAY, 1L);
-	SET(CURLOPT_IPRESOLVE, cfg->family == 4   ? CURL_IPRESOLVE_V4
+	SET(CURLOPT_IPRESOLVE, cfg->family == 4	  ? CURL_IPRESOLVE_V4
 			       : cfg->family == 6 ? CURL_IPRESOLVE_V6
 						  : CURL_IPRESOLVE_WHATEVER);
 	if (cfg->keepalive_secs) {

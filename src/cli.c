@@ -58,15 +58,15 @@ enum opt_kind {
 };
 
 typedef bool check_fn(const char *value, char *err, size_t errsz);
-typedef enum egress_err apply_fn(struct egress_config *cfg, const struct cli_option *o,
-				 char *value, enum option_origin origin, char *err, size_t errsz);
+typedef enum egress_err apply_fn(struct egress_config *cfg, const struct cli_option *o, char *value,
+				 enum option_origin origin, char *err, size_t errsz);
 
 struct cli_option {
 	const char *name;
-	char short_name;     /* 0: long only */
+	char short_name; /* 0: long only */
 	enum opt_id id;
 	enum opt_kind kind;
-	size_t dest;         /* offset in struct egress_config */
+	size_t dest;	     /* offset in struct egress_config */
 	check_fn *check;     /* KIND_PATH, KIND_STRING, KIND_LIST; NULL: anything */
 	apply_fn *apply;     /* KIND_CUSTOM */
 	const char *metavar; /* NULL: takes no value */
@@ -176,13 +176,14 @@ void cli_print_help(FILE *f)
 	      "Open a TCP tunnel to HOST:PORT through an HTTP(S) (CONNECT) or SOCKS proxy\n"
 	      "and relay it on stdin and stdout, e.g.\n"
 	      "  ssh -o ProxyCommand='egress -x proxy:3128 %h %p' host\n"
-	      "\nOptions:\n", f);
+	      "\nOptions:\n",
+	      f);
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct cli_option *o = &options[i];
 		char left[64];
-		int n = o->short_name
-			? snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name)
-			: snprintf(left, sizeof(left), "      --%s", o->name);
+		int n = o->short_name ? snprintf(left, sizeof(left), "  -%c, --%s", o->short_name,
+						 o->name)
+				      : snprintf(left, sizeof(left), "      --%s", o->name);
 		if (o->metavar)
 			snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
 		/* The help text starts in column 31, on a line of its own if the left part is
@@ -199,7 +200,8 @@ void cli_print_help(FILE *f)
 	}
 	fputs("\nWithout -x: EGRESS_PROXY, https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY;\n"
 	      "no_proxy or NO_PROXY; no proxy at all: a direct connection.\n"
-	      "stdin EOF is not forwarded through a proxy unless --half-close is given.\n\n", f);
+	      "stdin EOF is not forwarded through a proxy unless --half-close is given.\n\n",
+	      f);
 	print_exit_statuses(f);
 }
 
@@ -226,7 +228,8 @@ const struct cli_option *cli_find_option(const char *name)
 static const struct cli_option *by_getopt_value(int c)
 {
 	for (size_t i = 0; i < NOPTIONS; i++)
-		if ((int)options[i].id == c || (options[i].short_name && options[i].short_name == c))
+		if ((int)options[i].id == c ||
+		    (options[i].short_name && options[i].short_name == c))
 			return &options[i];
 	return NULL;
 }
@@ -316,8 +319,8 @@ static enum egress_err apply_user(struct egress_config *cfg, const struct cli_op
 static enum egress_err apply_auth(struct egress_config *cfg, const struct cli_option *o,
 				  char *value, enum option_origin origin, char *err, size_t errsz)
 {
-	static const char *const names[] = { "any", "anysafe", "basic", "digest", "ntlm",
-					     "negotiate" };
+	static const char *const names[] = { "any",    "anysafe", "basic",
+					     "digest", "ntlm",	  "negotiate" };
 	(void)o;
 	(void)origin;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -325,8 +328,10 @@ static enum egress_err apply_auth(struct egress_config *cfg, const struct cli_op
 			cfg->proxy_auth = (enum proxy_auth)i;
 			return EGRESS_OK;
 		}
-	err_printf(err, errsz, "--proxy-auth: unknown method \"%s\" (any, anysafe, basic, "
-		   "digest, ntlm, negotiate)", value);
+	err_printf(err, errsz,
+		   "--proxy-auth: unknown method \"%s\" (any, anysafe, basic, "
+		   "digest, ntlm, negotiate)",
+		   value);
 	return EGRESS_EUSAGE;
 }
 
@@ -429,8 +434,9 @@ static void getopt_tables(struct option longopts[NOPTIONS + 1], char shortopts[2
 	shortopts[s++] = ':';
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct cli_option *o = &options[i];
-		longopts[i] = (struct option){ o->name, o->metavar ? required_argument : no_argument,
-					       NULL, (int)o->id };
+		longopts[i] =
+			(struct option){ o->name, o->metavar ? required_argument : no_argument,
+					 NULL, (int)o->id };
 		if (o->short_name) {
 			shortopts[s++] = o->short_name;
 			if (o->metavar)

@@ -25,15 +25,15 @@ struct egress_config {
 	/* -x as given, an owned copy (it may hold passwords); NULL: not given, so the
 	 * environment decides; "": no proxy. Parsed by route.c. */
 	char *proxy;
-	const char *noproxy;        /* --noproxy; NULL: not given */
-	struct str_list headers;    /* -H lines, validated */
+	const char *noproxy;	 /* --noproxy; NULL: not given */
+	struct str_list headers; /* -H lines, validated */
 	const char *user_agent;
 	long connect_timeout_ms;
-	long idle_timeout_ms;       /* 0: none */
-	long eof_timeout_ms;        /* 0: none */
-	long keepalive_secs;        /* 0: off */
+	long idle_timeout_ms; /* 0: none */
+	long eof_timeout_ms;  /* 0: none */
+	long keepalive_secs;  /* 0: off */
 	bool half_close;
-	bool fdpass;                /* hand the socket to ssh instead of relaying */
+	bool fdpass; /* hand the socket to ssh instead of relaying */
 	/* TLS to an https:// proxy; NULL: libcurl's defaults (or the environment's, see
 	 * route.h). */
 	const char *proxy_cacert, *proxy_capath, *proxy_pinnedpubkey;
@@ -44,8 +44,8 @@ struct egress_config {
 	char *proxy_user, *proxy_pass, *env_pass;
 	const char *netrc_file;
 	enum proxy_auth proxy_auth;
-	bool pass_in_argv;          /* a password was on the command line (hidden there now) */
-	int family;                 /* 0, 4 or 6 */
+	bool pass_in_argv; /* a password was on the command line (hidden there now) */
+	int family;	   /* 0, 4 or 6 */
 	bool verbose, quiet;
 };
 

@@ -70,7 +70,8 @@ static enum egress_err netrc_creds(const struct egress_config *cfg, const char *
 				   const char *login, char **login_out, char **pass_out)
 {
 	char pathbuf[4096], why[4200];
-	const char *path = cfg->netrc_file ? cfg->netrc_file : default_netrc(pathbuf, sizeof(pathbuf));
+	const char *path =
+		cfg->netrc_file ? cfg->netrc_file : default_netrc(pathbuf, sizeof(pathbuf));
 	struct stat st;
 	char *text;
 	ssize_t n;

@@ -9,8 +9,8 @@
 #include "proxy_url.h"
 
 struct proxy_creds {
-	char *user;       /* NULL: none */
-	char *pass;       /* NULL: none; wiped by creds_clear */
+	char *user;	  /* NULL: none */
+	char *pass;	  /* NULL: none; wiped by creds_clear */
 	const char *from; /* where the password came from, for -v */
 };
 

@@ -47,7 +47,8 @@ bool check_host(const char *host, char *err, size_t errsz)
 	if (strchr(host, ':')) {
 		unsigned char a[16];
 		if (inet_pton(AF_INET6, host, a) != 1)
-			return err_printf(err, errsz, "invalid host \"%s\": not an IPv6 address", q);
+			return err_printf(err, errsz, "invalid host \"%s\": not an IPv6 address",
+					  q);
 		return true;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -58,19 +59,22 @@ bool check_host(const char *host, char *err, size_t errsz)
 			return err_printf(err, errsz, "invalid host \"%s\": space not allowed", q);
 		/* libcurl's URL parser refuses raw UTF-8 hosts; the ASCII form always works. */
 		if (c >= 0x80)
-			return err_printf(err, errsz, "invalid host \"%s\": not ASCII (write an "
-					  "international name in its xn-- form)", q);
+			return err_printf(err, errsz,
+					  "invalid host \"%s\": not ASCII (write an "
+					  "international name in its xn-- form)",
+					  q);
 		if (c < 0x20 || c == 0x7f)
 			return err_printf(err, errsz,
-					  "invalid host \"%s\": control byte 0x%02X not allowed", q, c);
+					  "invalid host \"%s\": control byte 0x%02X not allowed", q,
+					  c);
 		return err_printf(err, errsz, "invalid host \"%s\": character '%c' not allowed", q,
 				  c);
 	}
 	return true;
 }
 
-bool endpoint_set(struct endpoint *e, const char *host, size_t len, const char *port,
-		  char *err, size_t errsz)
+bool endpoint_set(struct endpoint *e, const char *host, size_t len, const char *port, char *err,
+		  size_t errsz)
 {
 	char q[64];
 	if (len > HOST_MAX)
@@ -86,8 +90,8 @@ bool endpoint_set(struct endpoint *e, const char *host, size_t len, const char *
 	return parse_port(port, &e->port, err, errsz);
 }
 
-bool endpoint_split(const char *s, const char **host, size_t *hostlen, const char **port,
-		    char *err, size_t errsz)
+bool endpoint_split(const char *s, const char **host, size_t *hostlen, const char **port, char *err,
+		    size_t errsz)
 {
 	char q[64];
 	const char *colon;
@@ -104,16 +108,18 @@ bool endpoint_split(const char *s, const char **host, size_t *hostlen, const cha
 			return true;
 		}
 		if (close[1] != ':')
-			return err_printf(err, errsz, "invalid address \"%s\": expected ':' after ']'",
+			return err_printf(err, errsz,
+					  "invalid address \"%s\": expected ':' after ']'",
 					  log_escape_str(q, sizeof(q), s, 48));
 		*port = close + 2;
 		return true;
 	}
 	colon = strchr(s, ':');
 	if (colon && strchr(colon + 1, ':'))
-		return err_printf(err, errsz,
-				  "invalid address \"%s\": an IPv6 address needs brackets, [ADDR]:PORT",
-				  log_escape_str(q, sizeof(q), s, 48));
+		return err_printf(
+			err, errsz,
+			"invalid address \"%s\": an IPv6 address needs brackets, [ADDR]:PORT",
+			log_escape_str(q, sizeof(q), s, 48));
 	*host = s;
 	*hostlen = colon ? (size_t)(colon - s) : strlen(s);
 	*port = colon ? colon + 1 : NULL;

@@ -26,13 +26,13 @@ bool check_host(const char *host, char *err, size_t errsz);
 bool parse_target(int argc, char *const *argv, struct endpoint *out, char *err, size_t errsz);
 
 /* Fills e from a host of len bytes (brackets already removed) and a port string. */
-bool endpoint_set(struct endpoint *e, const char *host, size_t len, const char *port,
-		  char *err, size_t errsz);
+bool endpoint_set(struct endpoint *e, const char *host, size_t len, const char *port, char *err,
+		  size_t errsz);
 
 /* Splits "[v6]:port" or "host:port" without modifying s: *host and *hostlen the host
  * (brackets removed), *port after the colon or NULL when there is none. */
-bool endpoint_split(const char *s, const char **host, size_t *hostlen, const char **port,
-		    char *err, size_t errsz);
+bool endpoint_split(const char *s, const char **host, size_t *hostlen, const char **port, char *err,
+		    size_t errsz);
 
 /* "host:port", with brackets around an IPv6 literal; buf holds ENDPOINT_STR_MAX. */
 const char *endpoint_str(const struct endpoint *e, char *buf, size_t bufsz);

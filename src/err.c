@@ -25,7 +25,8 @@ static const struct {
 	[EGRESS_ETIMEOUT] = { "timeout", "Timed out: connecting, waiting for the CONNECT reply, "
 					 "or idle (--idle-timeout)." },
 	[EGRESS_ETLS] = { "TLS with the proxy",
-			  "TLS with an https:// proxy failed: certificate not trusted or for another "
+			  "TLS with an https:// proxy failed: certificate not trusted or for "
+			  "another "
 			  "name, pinned key mismatch, client certificate missing or refused, "
 			  "handshake failure." },
 };

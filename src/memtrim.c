@@ -18,9 +18,9 @@
 /* One mapping of /proc/self/smaps, as far as the decision needs it. */
 struct vma {
 	unsigned long lo, hi;
-	bool candidate;      /* file-backed and not writable */
-	long private_clean;  /* kB only this process maps */
-	long anonymous;      /* kB copied on write */
+	bool candidate;	    /* file-backed and not writable */
+	long private_clean; /* kB only this process maps */
+	long anonymous;	    /* kB copied on write */
 };
 
 static void drop(const struct vma *v)

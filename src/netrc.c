@@ -63,7 +63,7 @@ static void skip_macro(struct scanner *s)
 }
 
 struct entry {
-	bool is_host;          /* "machine HOST", not another machine or "default" */
+	bool is_host; /* "machine HOST", not another machine or "default" */
 	char *login, *password;
 };
 

@@ -46,7 +46,8 @@ static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struc
 		}
 		if (a->creds.pass) {
 			secret_protect_process();
-			msg_verbose("proxy user %s, password from %s", a->creds.user, a->creds.from);
+			msg_verbose("proxy user %s, password from %s", a->creds.user,
+				    a->creds.from);
 		}
 	} else {
 		msg_verbose("connecting directly to %s (%s)", a->target_label, a->way->why);
@@ -136,7 +137,8 @@ enum egress_err tunnel_open(const struct egress_config *cfg, const struct route 
 		if (!a.why[0])
 			break;
 		if (i + 1 < route->n)
-			msg_verbose("proxy %s failed: %s; trying the next one", a.proxy_label, a.why);
+			msg_verbose("proxy %s failed: %s; trying the next one", a.proxy_label,
+				    a.why);
 		else
 			msg_err("%s", a.why);
 	}

@@ -16,8 +16,8 @@
 struct tunnel {
 	int fd;
 	void *handle;
-	const struct proxy_spec *proxy; /* the proxy that accepted; NULL when direct */
-	bool tls;                       /* the bytes go through libcurl (https:// proxy) */
+	const struct proxy_spec *proxy;	    /* the proxy that accepted; NULL when direct */
+	bool tls;			    /* the bytes go through libcurl (https:// proxy) */
 	char proxy_label[ENDPOINT_STR_MAX]; /* "host:port" of that proxy, for messages */
 	char target_label[ENDPOINT_STR_MAX];
 };

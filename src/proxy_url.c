@@ -16,12 +16,9 @@ static const struct {
 	enum proxy_scheme scheme;
 	const char *default_port; /* http: what corporate proxies use; SOCKS: its own */
 } schemes[] = {
-	{ "http", PROXY_HTTP, "8080" },
-	{ "https", PROXY_HTTPS, "443" },
-	{ "socks4", PROXY_SOCKS4, "1080" },
-	{ "socks4a", PROXY_SOCKS4A, "1080" },
-	{ "socks5", PROXY_SOCKS5, "1080" },
-	{ "socks5h", PROXY_SOCKS5H, "1080" },
+	{ "http", PROXY_HTTP, "8080" },	    { "https", PROXY_HTTPS, "443" },
+	{ "socks4", PROXY_SOCKS4, "1080" }, { "socks4a", PROXY_SOCKS4A, "1080" },
+	{ "socks5", PROXY_SOCKS5, "1080" }, { "socks5h", PROXY_SOCKS5H, "1080" },
 };
 
 #define NSCHEMES (sizeof(schemes) / sizeof(schemes[0]))
@@ -102,8 +99,7 @@ static void url_shown(const char *buf, char *q, size_t qsz)
 
 /* The scheme before "://" in buf as an index in schemes[] (http when there is none);
  * *auth is set to what follows it. NSCHEMES with err set when it is not one. */
-static size_t scheme_of(const char *buf, const char **auth, const char *q, char *err,
-			size_t errsz)
+static size_t scheme_of(const char *buf, const char **auth, const char *q, char *err, size_t errsz)
 {
 	const char *sep = strstr(buf, "://");
 	char scheme[16], qs[64];
@@ -167,8 +163,10 @@ static bool parse_proxy_buf(char *buf, struct proxy_spec *p, char *err, size_t e
 
 	at = strrchr(auth, '@');
 	if (at && !take_userinfo(auth, at, p))
-		return err_printf(err, errsz, "invalid proxy URL \"%s\": bad user name or password "
-				  "(use %%XX for special characters)", q);
+		return err_printf(err, errsz,
+				  "invalid proxy URL \"%s\": bad user name or password "
+				  "(use %%XX for special characters)",
+				  q);
 	host = at ? at + 1 : auth;
 	if (!endpoint_split(host, &host, &hostlen, &port, err, errsz)) {
 		spec_clear(p);
@@ -189,8 +187,7 @@ static bool parse_proxy_buf(char *buf, struct proxy_spec *p, char *err, size_t e
 }
 
 /* Parses one proxy URL of len bytes; the scratch copy may hold a password: wipe it. */
-static bool parse_proxy(const char *s, size_t len, struct proxy_spec *p, char *err,
-			size_t errsz)
+static bool parse_proxy(const char *s, size_t len, struct proxy_spec *p, char *err, size_t errsz)
 {
 	char buf[1024];
 	bool ok;

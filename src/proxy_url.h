@@ -11,7 +11,12 @@
 
 /* socks4 and socks5 resolve the target here; socks4a and socks5h let the proxy. */
 enum proxy_scheme {
-	PROXY_HTTP, PROXY_HTTPS, PROXY_SOCKS4, PROXY_SOCKS4A, PROXY_SOCKS5, PROXY_SOCKS5H,
+	PROXY_HTTP,
+	PROXY_HTTPS,
+	PROXY_SOCKS4,
+	PROXY_SOCKS4A,
+	PROXY_SOCKS5,
+	PROXY_SOCKS5H,
 };
 
 /* The scheme's name as in a URL ("socks5h"). */

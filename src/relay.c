@@ -92,8 +92,9 @@ static bool prepare_pipe(int fd)
 static int dir_init(struct relay_dir *d, int src, int dst, bool src_is_net, bool net_io)
 {
 	int local = src_is_net ? dst : src;
-	*d = (struct relay_dir){ .src = src, .dst = dst, .src_is_net = src_is_net,
-				 .dst_ready = true };
+	*d = (struct relay_dir){
+		.src = src, .dst = dst, .src_is_net = src_is_net, .dst_ready = true
+	};
 	/* A terminal stays blocking (see make_nonblocking): never splice into one.
 	 * Bytes that go through net_io are not in the socket: no splice either. */
 	bool pipe = !is_blocking(local) && prepare_pipe(local);
@@ -187,8 +188,8 @@ void relay_pollfds(const struct relay *r, struct pollfd pfd[SLOT_COUNT])
 	if (want_src(&r->down))
 		pfd[SLOT_NET_IN] = (struct pollfd){ .fd = r->o.net_fd, .events = POLLIN };
 	/* Polled even with nothing to write: POLLERR tells us the reader went away. */
-	pfd[SLOT_OUT] = (struct pollfd){ .fd = r->o.out_fd,
-					 .events = want_dst(&r->down) ? POLLOUT : 0 };
+	pfd[SLOT_OUT] =
+		(struct pollfd){ .fd = r->o.out_fd, .events = want_dst(&r->down) ? POLLOUT : 0 };
 }
 
 static int earliest(int t, long deadline, long now)
@@ -331,8 +332,8 @@ static bool copy_out(struct relay *r, struct relay_dir *d, bool *moved)
 /* One splice from src to dst; returns false when the relay ended. */
 static bool splice_once(struct relay *r, struct relay_dir *d, long now, bool *moved)
 {
-	ssize_t n = splice(d->src, NULL, d->dst, NULL, PIPE_SIZE,
-			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	ssize_t n =
+		splice(d->src, NULL, d->dst, NULL, PIPE_SIZE, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n > 0) {
 		r->last_active_ms = now;
 		*moved = true;
@@ -405,9 +406,11 @@ enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], 
 		return r->end;
 	for (int i = 0; i < SLOT_COUNT; i++)
 		if (pfd[i].revents & POLLNVAL)
-			return fail(r, i == SLOT_IN || i == SLOT_OUT ? RELAY_LOCAL_ERROR
-								     : RELAY_NET_ERROR,
-				    "poll", EBADF), r->end;
+			return fail(r,
+				    i == SLOT_IN || i == SLOT_OUT ? RELAY_LOCAL_ERROR
+								  : RELAY_NET_ERROR,
+				    "poll", EBADF),
+			       r->end;
 
 	/* Through TLS (net_io), decrypted bytes can wait inside the TLS layer where
 	 * poll() cannot see them (the first ones often came with the CONNECT reply):

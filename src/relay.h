@@ -14,9 +14,9 @@ enum relay_slot { SLOT_IN, SLOT_NET_OUT, SLOT_NET_IN, SLOT_OUT, SLOT_COUNT };
 
 enum relay_end {
 	RELAY_RUNNING,
-	RELAY_CLOSED,      /* the far side closed and everything it sent is on stdout */
+	RELAY_CLOSED,	   /* the far side closed and everything it sent is on stdout */
 	RELAY_READER_GONE, /* stdout's reader went away */
-	RELAY_IDLE,        /* idle_timeout_ms without a byte either way */
+	RELAY_IDLE,	   /* idle_timeout_ms without a byte either way */
 	RELAY_EOF_TIMEOUT, /* eof_timeout_ms after stdin EOF, far side still open */
 	RELAY_NET_ERROR,   /* read or write on the tunnel failed: err, op */
 	RELAY_LOCAL_ERROR, /* read of stdin or write of stdout failed: err, op */
@@ -56,13 +56,13 @@ enum dir_state {
  * pipe, else through a user-space buffer (relay.c's dir_init says why). */
 struct relay_dir {
 	int src, dst;
-	bool src_is_net;   /* which end is the tunnel, for errors and EOF handling */
-	bool splice;       /* move with splice(); data is NULL then */
-	char *data;        /* copy buffer of cap bytes: bytes [head, tail) wait for dst */
+	bool src_is_net; /* which end is the tunnel, for errors and EOF handling */
+	bool splice;	 /* move with splice(); data is NULL then */
+	char *data;	 /* copy buffer of cap bytes: bytes [head, tail) wait for dst */
 	size_t cap, head, tail;
-	size_t retry_len;  /* net_io send that said EAGAIN: retried with these same bytes */
-	bool src_ready;    /* poll said readable and no read has come back empty since */
-	bool dst_ready;    /* assumed writable until a write comes back EAGAIN */
+	size_t retry_len; /* net_io send that said EAGAIN: retried with these same bytes */
+	bool src_ready;	  /* poll said readable and no read has come back empty since */
+	bool dst_ready;	  /* assumed writable until a write comes back EAGAIN */
 	enum dir_state state;
 };
 
@@ -71,10 +71,10 @@ struct relay {
 	struct relay_dir up, down; /* up: stdin -> net; down: net -> stdout */
 	int saved_in_flags, saved_out_flags;
 	long last_active_ms, eof_at_ms;
-	bool quiet_done;   /* on_quiet has run */
+	bool quiet_done; /* on_quiet has run */
 	enum relay_end end;
-	int err;           /* errno for the *_ERROR ends */
-	const char *op;    /* "read", "write", "splice"... for the *_ERROR ends */
+	int err;	/* errno for the *_ERROR ends */
+	const char *op; /* "read", "write", "splice"... for the *_ERROR ends */
 };
 
 /* Chooses splice or copy per direction, allocates copy buffers, puts the fds in

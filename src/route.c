@@ -32,8 +32,8 @@ static bool go_direct(struct route *r, const char *why)
 	return true;
 }
 
-bool route_choose(const struct egress_config *cfg, const struct endpoint *target,
-		  env_get_fn env, struct route *r, struct route_refusal *why)
+bool route_choose(const struct egress_config *cfg, const struct endpoint *target, env_get_fn env,
+		  struct route *r, struct route_refusal *why)
 {
 	char err[ERR_MAX];
 	const char *list = cfg->proxy, *source = "-x", *noproxy;
@@ -69,8 +69,7 @@ bool route_choose(const struct egress_config *cfg, const struct endpoint *target
 
 /* env NAME as a path for TLS, or NULL; one that cannot be read is refused (*bad
  * set), as it is on the command line. */
-static const char *env_path(env_get_fn env, const char *name, bool *bad,
-			    struct route_refusal *why)
+static const char *env_path(env_get_fn env, const char *name, bool *bad, struct route_refusal *why)
 {
 	const char *v = env(name);
 	if (!v || !*v)
@@ -110,10 +109,12 @@ bool route_check(const struct egress_config *cfg, env_get_fn env, struct route *
 		if (!ca_from_env(cfg, env, r, why))
 			return false;
 		if (cfg->half_close)
-			return refuse(why, true, "--half-close cannot go through an https:// proxy: "
+			return refuse(why, true,
+				      "--half-close cannot go through an https:// proxy: "
 				      "libcurl cannot close only the sending half of TLS");
 		if (cfg->fdpass)
-			return refuse(why, true, "--fdpass cannot hand over an https:// proxy's "
+			return refuse(why, true,
+				      "--fdpass cannot hand over an https:// proxy's "
 				      "tunnel: its bytes are inside TLS that egress holds");
 	}
 	return true;

@@ -41,8 +41,8 @@ struct route_refusal {
  * (else no_proxy) matches the target or the list is empty, which leaves one direct
  * way. False with why filled when the proxy list does not parse. r is freed with
  * route_free either way. */
-bool route_choose(const struct egress_config *cfg, const struct endpoint *target,
-		  env_get_fn env, struct route *r, struct route_refusal *why);
+bool route_choose(const struct egress_config *cfg, const struct endpoint *target, env_get_fn env,
+		  struct route *r, struct route_refusal *why);
 
 /* What the route's https:// proxies cannot do with cfg's options (--half-close,
  * --fdpass), refused before any traffic, and the CA they are verified with when no

@@ -60,7 +60,8 @@ static enum egress_err pass_fd(struct tunnel *t, int out_fd)
 {
 	enum egress_err e = EGRESS_OK;
 	if (fdpass_send(out_fd, t->fd) < 0) {
-		msg_err_errno(errno, "cannot pass the socket for %s to the caller", t->target_label);
+		msg_err_errno(errno, "cannot pass the socket for %s to the caller",
+			      t->target_label);
 		e = EGRESS_EIO;
 	} else {
 		msg_verbose("passed the tunnel to %s to the caller", t->target_label);
@@ -94,8 +95,8 @@ static void trim_memory(void *ctx)
 	memtrim();
 }
 
-enum egress_err session_run(const struct egress_config *cfg, const struct route *route,
-			    int in_fd, int out_fd)
+enum egress_err session_run(const struct egress_config *cfg, const struct route *route, int in_fd,
+			    int out_fd)
 {
 	struct tunnel t;
 	enum egress_err e;

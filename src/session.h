@@ -11,7 +11,7 @@
 /* Runs one tunnel to cfg's target between in_fd and out_fd (with --fdpass, out_fd is
  * the Unix socket the tunnel's socket goes to). Every error has been printed when it
  * returns; the descriptors stay open. libcurl's global state must be initialised. */
-enum egress_err session_run(const struct egress_config *cfg, const struct route *route,
-			    int in_fd, int out_fd);
+enum egress_err session_run(const struct egress_config *cfg, const struct route *route, int in_fd,
+			    int out_fd);
 
 #endif

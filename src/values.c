@@ -49,7 +49,7 @@ bool check_header(const char *h, char *err, size_t errsz)
 		return err_printf(err, errsz, "invalid header \"%s\": expected \"Name: value\"", q);
 	for (const char *p = h + i; *p; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\t')
-			return err_printf(err, errsz, "invalid header \"%s\": control byte not allowed",
-					  q);
+			return err_printf(err, errsz,
+					  "invalid header \"%s\": control byte not allowed", q);
 	return true;
 }

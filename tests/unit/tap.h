@@ -6,16 +6,15 @@
 
 static int tap_count, tap_failed;
 
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		tap_count++;                                                          \
-		if (cond) {                                                           \
-			printf("ok %d - %s\n", tap_count, #cond);                     \
-		} else {                                                              \
-			tap_failed++;                                                 \
-			printf("not ok %d - %s (%s:%d)\n", tap_count, #cond, __FILE__, \
-			       __LINE__);                                             \
-		}                                                                     \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		tap_count++;                                                                       \
+		if (cond) {                                                                        \
+			printf("ok %d - %s\n", tap_count, #cond);                                  \
+		} else {                                                                           \
+			tap_failed++;                                                              \
+			printf("not ok %d - %s (%s:%d)\n", tap_count, #cond, __FILE__, __LINE__);  \
+		}                                                                                  \
 	} while (0)
 
 static inline int tap_done(void)

@@ -131,7 +131,8 @@ static void test_actions(void)
 static void test_passwords(void)
 {
 	struct egress_config cfg;
-	CHECK(parse(&cfg, ARGS("-x", "http://u:secret@p:3128", "-U", "bob:pw", "h", "1")) == CLI_RUN);
+	CHECK(parse(&cfg, ARGS("-x", "http://u:secret@p:3128", "-U", "bob:pw", "h", "1")) ==
+	      CLI_RUN);
 	/* Copied for later, hidden where ps reads it. */
 	CHECK(!strcmp(cfg.proxy, "http://u:secret@p:3128"));
 	CHECK(strstr(argv_[2], "secret") == NULL && strstr(argv_[2], "@p:3128") != NULL);

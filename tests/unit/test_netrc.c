@@ -51,8 +51,8 @@ static void test_lookup(void)
 	CHECK(misses("macdef init\nmachine h login u password p\n", "h", NULL));
 	CHECK(gives("macdef init\ncd /\nmachine x\n\nmachine h login u password p\n", "h", NULL,
 		    "u", "p"));
-	CHECK(gives("macdef init\r\ncd /\r\n\r\nmachine h login u password p\r\n", "h", NULL,
-		    "u", "p"));
+	CHECK(gives("macdef init\r\ncd /\r\n\r\nmachine h login u password p\r\n", "h", NULL, "u",
+		    "p"));
 	/* account is known and skipped with its value; unknown words are skipped. */
 	CHECK(gives("machine h account acc login u frobnicate password p", "h", NULL, "u", "p"));
 	/* A value that looks like a keyword is a value. */
@@ -92,7 +92,8 @@ static void test_hide(void)
 	CHECK(hidden(secret_hide_in_userpass, "alice:a:b", "alice:***", true));
 	CHECK(hidden(secret_hide_in_userpass, "alice", "alice", false));
 	CHECK(hidden(secret_hide_in_userpass, "alice:", "alice:", false));
-	CHECK(hidden(secret_hide_in_proxy_list, "http://u:secret@h:1", "http://u:******@h:1", true));
+	CHECK(hidden(secret_hide_in_proxy_list, "http://u:secret@h:1", "http://u:******@h:1",
+		     true));
 	CHECK(hidden(secret_hide_in_proxy_list, "u:p@w@h", "u:***@h", true));
 	CHECK(hidden(secret_hide_in_proxy_list, "http://h:3128", "http://h:3128", false));
 	CHECK(hidden(secret_hide_in_proxy_list, "http://u@h", "http://u@h", false));

@@ -23,7 +23,7 @@ static const char *pick(const char *const *env, const char **name)
 static void test_env_order(void)
 {
 	const char *name = NULL, *v;
-	const char *const all[] = { "ALL_PROXY", "A", "all_proxy", "a", "HTTPS_PROXY", "H",
+	const char *const all[] = { "ALL_PROXY",   "A", "all_proxy",	"a", "HTTPS_PROXY", "H",
 				    "https_proxy", "h", "EGRESS_PROXY", "e", NULL };
 	v = pick(all, &name);
 	CHECK(v && !strcmp(v, "e") && !strcmp(name, "EGRESS_PROXY"));

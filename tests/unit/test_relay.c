@@ -39,8 +39,9 @@ static bool rig_open(struct rig *g, bool pipes)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, n) < 0)
 		return false;
 	/* pipe: [0] reads, [1] writes; a socketpair works either way round. */
-	*g = (struct rig){ .in = a[0], .feed = a[1], .out = b[1], .drain = b[0],
-			   .net = n[0], .far = n[1] };
+	*g = (struct rig){
+		.in = a[0], .feed = a[1], .out = b[1], .drain = b[0], .net = n[0], .far = n[1]
+	};
 	nonblock(g->drain);
 	nonblock(g->far);
 	return true;
@@ -289,14 +290,14 @@ static void test_both_ways(bool pipes)
  * socket sees nothing; sends say EAGAIN once and must be retried with the same
  * bytes at the same address. */
 struct fake_tls {
-	const char *held;   /* decrypted, not yet read */
+	const char *held; /* decrypted, not yet read */
 	size_t held_len;
-	int sock;           /* what lies beyond: the real socket */
-	bool open;          /* sends go through; until then they say EAGAIN */
-	bool said_again;    /* some send said EAGAIN */
-	const void *again_buf;  /* what the first refused send offered */
+	int sock;	       /* what lies beyond: the real socket */
+	bool open;	       /* sends go through; until then they say EAGAIN */
+	bool said_again;       /* some send said EAGAIN */
+	const void *again_buf; /* what the first refused send offered */
 	size_t again_len;
-	bool retry_same;    /* every send since offered the same address and length */
+	bool retry_same; /* every send since offered the same address and length */
 };
 
 static ssize_t fake_recv(void *ctx, void *buf, size_t len)
@@ -337,8 +338,10 @@ static void test_tls_like(void)
 	char got[64];
 	size_t have = 0;
 	CHECK(rig_open(&g, true)); /* pipes: net_io must still take the copy path */
-	struct fake_tls t = { .held = "banner that came with the 200\n", .held_len = 30,
-			      .sock = g.net, .open = true };
+	struct fake_tls t = { .held = "banner that came with the 200\n",
+			      .held_len = 30,
+			      .sock = g.net,
+			      .open = true };
 	struct relay_net_io io = { .recv = fake_recv, .send = fake_send, .ctx = &t };
 	struct relay_opts o = opts_for(&g);
 	o.net_io = &io;

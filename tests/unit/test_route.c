@@ -23,8 +23,7 @@ static struct route_refusal why;
 
 /* Chooses the route to host with -x proxy (NULL: not given), --noproxy noproxy and
  * the environment env; route_free is the caller's. */
-static bool choose(const char *proxy, const char *noproxy, const char *const *env,
-		   const char *host)
+static bool choose(const char *proxy, const char *noproxy, const char *const *env, const char *host)
 {
 	static char proxy_copy[256];
 	config_init(&cfg);
@@ -55,7 +54,8 @@ static void test_direct(void)
 	      direct_because("--noproxy matches"));
 	route_free(&r);
 	CHECK(choose(NULL, NULL, ENV("https_proxy", "http://p", "no_proxy", "10.0.0.0/8"),
-		     "10.1.2.3") && direct_because("no_proxy matches"));
+		     "10.1.2.3") &&
+	      direct_because("no_proxy matches"));
 	route_free(&r);
 	/* A list that does not apply is not parsed, so not refused either. */
 	CHECK(choose("bad url", "*", NULL, "h") && direct_because("--noproxy matches"));

@@ -45,7 +45,10 @@ static void test_hosts(void)
 	char big[300];
 	CHECK(check_host("example.com", err, sizeof(err)));
 	CHECK(check_host("my_host-1.example", err, sizeof(err)));
-	CHECK(!check_host("b\xc3\xbc" "cher.example", err, sizeof(err)) && strstr(err, "xn--"));
+	CHECK(!check_host("b\xc3\xbc"
+			  "cher.example",
+			  err, sizeof(err)) &&
+	      strstr(err, "xn--"));
 	CHECK(check_host("xn--bcher-kva.example", err, sizeof(err)));
 	CHECK(check_host("2001:db8::1", err, sizeof(err)));
 	CHECK(!check_host("2001:db8::1::2", err, sizeof(err)));
@@ -133,9 +136,9 @@ static void test_proxies(void)
 	      !l.v[0].pass);
 	proxy_list_free(&l);
 	CHECK(parse_proxy_list("socks5h://u:p@h, SOCKS4://h:9, socks4a://h, socks5://h", &l, err,
-			       sizeof(err)) && l.n == 4 && l.v[0].scheme == PROXY_SOCKS5H &&
-	      l.v[0].addr.port == 1080 && !strcmp(l.v[0].pass, "p") &&
-	      l.v[1].scheme == PROXY_SOCKS4 && l.v[1].addr.port == 9 &&
+			       sizeof(err)) &&
+	      l.n == 4 && l.v[0].scheme == PROXY_SOCKS5H && l.v[0].addr.port == 1080 &&
+	      !strcmp(l.v[0].pass, "p") && l.v[1].scheme == PROXY_SOCKS4 && l.v[1].addr.port == 9 &&
 	      l.v[2].scheme == PROXY_SOCKS4A && l.v[3].scheme == PROXY_SOCKS5);
 	proxy_list_free(&l);
 	CHECK(!strcmp(proxy_scheme_name(PROXY_SOCKS5H), "socks5h"));
@@ -144,7 +147,8 @@ static void test_proxies(void)
 	      l.v[1].scheme == PROXY_HTTPS && l.v[1].addr.port == 8443 && l.v[1].addr.ipv6);
 	proxy_list_free(&l);
 	CHECK(!strcmp(proxy_scheme_name(PROXY_HTTPS), "https"));
-	CHECK(!parse_proxy_list("socks6://h:1", &l, err, sizeof(err)) && strstr(err, "unsupported"));
+	CHECK(!parse_proxy_list("socks6://h:1", &l, err, sizeof(err)) &&
+	      strstr(err, "unsupported"));
 	CHECK(!parse_proxy_list("ftp://h:1", &l, err, sizeof(err)) && strstr(err, "unsupported"));
 	CHECK(!parse_proxy_list("h:0", &l, err, sizeof(err)));
 	CHECK(!parse_proxy_list("h:", &l, err, sizeof(err)));
