@@ -290,17 +290,20 @@ held_tunnel_eof() {
 }
 
 # keepalive_timer ARGS...: egress ARGS... in a held tunnel through tinyproxy; prints
-# the timer ss shows on egress's socket to the proxy ("" if none).
+# the timer ss shows on egress's socket to the proxy ("" if none). Fails when ss
+# does not show that socket at all, so that "no timer" cannot pass by not looking.
 keepalive_timer() {
+	local pid line
 	start_target HOLD hold
 	hold_stdin IN
 	"$EGRESS" "$@" -x "$TINY" 127.0.0.1 "$HOLD_PORT" <"$IN_FIFO" >/dev/null 2>&1 3>&- &
-	local pid=$!
+	pid=$!
 	register "$pid"
 	wait_log "$HOLD_LOG" '^accept' || fail "egress never reached the target"
-	ss -tnoHp state established "dport = :$TINYPROXY_PORT" |
-		grep -F "pid=$pid," | grep -oE 'timer:\([^)]*\)'
+	line=$(ss -tnoHp state established "dport = :$TINYPROXY_PORT" | grep -F "pid=$pid,")
 	stop_pid "$pid"
+	[[ -n $line ]] || { echo "ss shows no socket of egress to the proxy"; return 1; }
+	grep -oE 'timer:\([^)]*\)' <<<"$line" || true
 }
 
 @test "--keepalive 5: the socket to the proxy has a keepalive timer of at most 5 s" {
@@ -312,7 +315,7 @@ keepalive_timer() {
 }
 
 @test "without --keepalive the socket to the proxy has no keepalive timer" {
-	run keepalive_timer
+	run -0 keepalive_timer
 	refute_output --partial keepalive
 }
 
