@@ -18,7 +18,8 @@ bool parse_secs(const char *s, long *ms, char *err, size_t errsz)
 
 	errno = 0;
 	v = strtod(s, &end);
-	/* strtod also takes hex, inf and nan: only plain decimals are durations here. */
+	/* strtod also takes hex, inf and nan: not durations. Decimal exponents are, as
+	 * curl's tool takes them ("1e3" is 1000 s). */
 	if (!*s || *end || errno || !isdigit((unsigned char)s[0]) || strpbrk(s, "xXnN") ||
 	    !(v > 0) || v > 2000000.0)
 		return err_printf(err, errsz,
