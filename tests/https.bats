@@ -141,22 +141,25 @@ ca_dir() {
 	openssl rehash "$BATS_TEST_TMPDIR/ca"
 }
 
-@test "--proxy-capath: a hashed directory with the CA verifies the proxy" {
-	ca_dir
+# through_cas none|other ARGS...: the banner through egress ARGS... with the
+# system's CA store swapped (see system_cas), exit 0, stderr clean.
+through_cas() {
+	local state=$1
+	shift
 	hide_system_cas
-	run -0 --separate-stderr system_cas other "$EGRESS" -x "$TINYS" \
-		--proxy-capath "$BATS_TEST_TMPDIR/ca" 127.0.0.1 "$BANNER_PORT" </dev/null
+	run -0 --separate-stderr system_cas "$state" "$EGRESS" "$@" 127.0.0.1 "$BANNER_PORT" </dev/null
 	assert_output "$BANNER"
 	refute_stderr
 }
 
+@test "--proxy-capath: a hashed directory with the CA verifies the proxy" {
+	ca_dir
+	through_cas other -x "$TINYS" --proxy-capath "$BATS_TEST_TMPDIR/ca"
+}
+
 @test "--proxy-capath works on a system without a CA bundle file" {
 	ca_dir
-	hide_system_cas
-	run -0 --separate-stderr system_cas none "$EGRESS" -x "$TINYS" \
-		--proxy-capath "$BATS_TEST_TMPDIR/ca" 127.0.0.1 "$BANNER_PORT" </dev/null
-	assert_output "$BANNER"
-	refute_stderr
+	through_cas none -x "$TINYS" --proxy-capath "$BATS_TEST_TMPDIR/ca"
 }
 
 @test "--proxy-insecure: no CA needed" {
@@ -320,10 +323,7 @@ coalesced_through() {
 @test "SSL_CERT_DIR names a hashed CA directory when no option does" {
 	ca_dir
 	export SSL_CERT_DIR=$BATS_TEST_TMPDIR/ca
-	hide_system_cas
-	run -0 --separate-stderr system_cas none "$EGRESS" -x "$TINYS" 127.0.0.1 "$BANNER_PORT" </dev/null
-	assert_output "$BANNER"
-	refute_stderr
+	through_cas none -x "$TINYS"
 }
 
 @test "CURL_CA_BUNDLE comes before SSL_CERT_FILE" {

@@ -190,14 +190,16 @@ def connect_target(lines):
 
 def handle(conn, peer, opts):
     log(opts.log, ["accept %s:%d" % (peer[0], peer[1])])
-    got = read_head(conn)
-    if got is None:
-        log(opts.log, ["eof-before-head"])
-        conn.close()
-        return
-    lines, rest = got
-    log(opts.log, ["> " + line for line in lines])
-    while opts.auth and not authorized(lines, opts.auth):
+    while True:  # with --auth, a 407 for every request until one carries it
+        got = read_head(conn)
+        if got is None:
+            log(opts.log, ["eof-before-head"])
+            conn.close()
+            return
+        lines, rest = got
+        log(opts.log, ["> " + line for line in lines])
+        if not opts.auth or authorized(lines, opts.auth):
+            break
         log(opts.log, ["auth-required"])
         try:
             conn.sendall(b'HTTP/1.1 407 Proxy Authentication Required\r\n'
@@ -206,13 +208,6 @@ def handle(conn, peer, opts):
         except OSError:
             conn.close()
             return
-        got = read_head(conn)
-        if got is None:
-            log(opts.log, ["eof-before-head"])
-            conn.close()
-            return
-        lines, rest = got
-        log(opts.log, ["> " + line for line in lines])
     mode, args = opts.mode, opts.args
 
     if mode == "close":
