@@ -1,8 +1,12 @@
-/* Unit tests for target.c: everything accepted here reaches the wire verbatim. */
+/* Unit tests for endpoint.c, proxy_url.c and values.c: everything accepted here
+ * reaches the wire verbatim. */
 #include <string.h>
 
 #include "tap.h"
-#include "target.h"
+#include "endpoint.h"
+#include "err.h"
+#include "proxy_url.h"
+#include "values.h"
 
 static char err[ERR_MAX];
 
