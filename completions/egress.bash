@@ -6,9 +6,10 @@ _egress() {
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local opts_arg='-x --proxy --noproxy -H --proxy-header -A --user-agent
 		--proxy-cacert --proxy-capath --proxy-pinnedpubkey --proxy-cert --proxy-key
-		-U --proxy-user --proxy-auth --netrc-file --connect-timeout --idle-timeout --keepalive --eof-timeout'
+		-U --proxy-user --proxy-auth --netrc-file --connect-timeout --idle-timeout --keepalive --eof-timeout
+		--config'
 	local opts_flag='--proxy-insecure --half-close -F --fdpass -4 --ipv4 -6 --ipv6
-		-v --verbose -q --quiet -h --help -V --version'
+		--no-config --explain -v --verbose -q --quiet -h --help -V --version'
 	COMPREPLY=()
 
 	# Look at the line split on blanks only: bash splits COMP_WORDS at ":" and "=",
@@ -21,7 +22,7 @@ _egress() {
 	((last > 0)) && prev=${w[last - 1]}
 
 	case $prev in
-	--proxy-cacert | --proxy-cert | --proxy-key | --netrc-file)
+	--proxy-cacert | --proxy-cert | --proxy-key | --netrc-file | --config)
 		mapfile -t COMPREPLY < <(compgen -f -- "$word")
 		return
 		;;
@@ -52,7 +53,7 @@ _egress() {
 		-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
 			--proxy-cacert | --proxy-capath | --proxy-pinnedpubkey | --proxy-cert | \
 			--proxy-key | -U | --proxy-user | --proxy-auth | --netrc-file | \
-			--connect-timeout | --idle-timeout | --keepalive | --eof-timeout)
+			--connect-timeout | --idle-timeout | --keepalive | --eof-timeout | --config)
 			((i++))
 			;;
 		-*) ;;

@@ -6,14 +6,17 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "config_file.h"
 #include "credentials.h"
 #include "log.h"
+#include "proxy_url.h"
 #include "secret.h"
 #include "values.h"
 
@@ -39,6 +42,9 @@ enum opt_id {
 	OPT_NETRC_FILE,
 	OPT_IPV4,
 	OPT_IPV6,
+	OPT_CONFIG,
+	OPT_NO_CONFIG,
+	OPT_EXPLAIN,
 	OPT_VERBOSE,
 	OPT_QUIET,
 	OPT_HELP,
@@ -59,7 +65,7 @@ enum opt_kind {
 
 typedef bool check_fn(const char *value, char *err, size_t errsz);
 typedef enum egress_err apply_fn(struct egress_config *cfg, const struct cli_option *o, char *value,
-				 enum option_origin origin, char *err, size_t errsz);
+				 const struct option_source *src, char *err, size_t errsz);
 
 struct cli_option {
 	const char *name;
@@ -83,8 +89,8 @@ static const struct cli_option options[] = {
 	  "[SCHEME://][USER[:PASS]@]HOST[:PORT]; SCHEME is\n"
 	  "http (port 8080), https (TLS to the proxy; port\n"
 	  "443), socks4, socks4a, socks5 or socks5h (port\n"
-	  "1080); a list is tried in order; \"\" means no\n"
-	  "proxy, whatever the environment says" },
+	  "1080); a list is tried in order; \"\" or direct\n"
+	  "means no proxy, whatever the environment says" },
 	{ "noproxy", 0, OPT_NOPROXY, KIND_STRING, AT(noproxy), NULL, NULL, "LIST",
 	  "hosts reached directly: names, domains, IPs,\n"
 	  "CIDR blocks, or * (the rules of no_proxy)" },
@@ -137,6 +143,14 @@ static const struct cli_option options[] = {
 	  "resolve names to IPv4 addresses only" },
 	{ "ipv6", '6', OPT_IPV6, KIND_CUSTOM, 0, NULL, apply_family, NULL,
 	  "resolve names to IPv6 addresses only" },
+	{ "config", 0, OPT_CONFIG, KIND_PATH, AT(config_file), NULL, NULL, "FILE",
+	  "read this config file, not ~/.config/egress/config\n"
+	  "and /etc/egress/config" },
+	{ "no-config", 0, OPT_NO_CONFIG, KIND_FLAG, AT(no_config), NULL, NULL, NULL,
+	  "read no config file" },
+	{ "explain", 0, OPT_EXPLAIN, KIND_FLAG, AT(explain), NULL, NULL, NULL,
+	  "connect to nothing: print the config files read\n"
+	  "and each way the target would be tried, and why" },
 	{ "verbose", 'v', OPT_VERBOSE, KIND_FLAG, AT(verbose), NULL, NULL, NULL,
 	  "show the proxy conversation on stderr" },
 	{ "quiet", 'q', OPT_QUIET, KIND_FLAG, AT(quiet), NULL, NULL, NULL,
@@ -147,6 +161,7 @@ static const struct cli_option options[] = {
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
+_Static_assert(OPT_VERSION - OPT_PROXY < 64, "a setting per bit of struct option_marks");
 
 /* Exit status words, as many as fit on a line of 79 columns. */
 static void print_exit_statuses(FILE *f)
@@ -198,8 +213,10 @@ void cli_print_help(FILE *f)
 			h += len + (h[len] == '\n');
 		}
 	}
-	fputs("\nWithout -x: EGRESS_PROXY, https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY;\n"
-	      "no_proxy or NO_PROXY; no proxy at all: a direct connection.\n"
+	fputs("\nWithout -x: the config files (~/.config/egress/config, /etc/egress/config;\n"
+	      "see FILES in egress(1)), then EGRESS_PROXY, https_proxy, HTTPS_PROXY,\n"
+	      "all_proxy, ALL_PROXY; no_proxy or NO_PROXY; no proxy at all: a direct\n"
+	      "connection.\n"
 	      "stdin EOF is not forwarded through a proxy unless --half-close is given.\n\n",
 	      f);
 	print_exit_statuses(f);
@@ -257,30 +274,45 @@ static bool check_netrc(const char *value, char *err, size_t errsz)
 	return true;
 }
 
-/* -x: copied, because the copy is what route.c parses once the target is known and
- * the argument is where a password is hidden from ps now. */
-static enum egress_err apply_proxy(struct egress_config *cfg, const struct cli_option *o,
-				   char *value, enum option_origin origin, char *err, size_t errsz)
+/* Whether a proxy value says "no proxy": "" or "direct" (what a PAC script says). */
+static bool proxy_is_direct(const char *value)
 {
+	return !*value || !strcasecmp(value, "direct");
+}
+
+/* -x: copied, because the copy is what route.c parses once the target is known and
+ * the argument is where a password is hidden from ps now. A config file's list is
+ * parsed now, so that a bad one is found at its line even where it does not apply. */
+static enum egress_err apply_proxy(struct egress_config *cfg, const struct cli_option *o,
+				   char *value, const struct option_source *src, char *err,
+				   size_t errsz)
+{
+	struct proxy_list l;
+
 	(void)o;
+	if (!src->argv && !proxy_is_direct(value)) {
+		if (!parse_proxy_list(value, &l, err, errsz))
+			return EGRESS_EUSAGE;
+		proxy_list_free(&l);
+	}
 	secret_free(cfg->proxy);
-	cfg->proxy = strdup(value);
+	cfg->proxy = strdup(proxy_is_direct(value) ? "" : value);
 	if (!cfg->proxy) {
 		err_printf(err, errsz, "out of memory");
 		return EGRESS_EIO;
 	}
-	if (origin == ORIGIN_ARGV && secret_hide_in_proxy_list(value))
+	if (src->argv && secret_hide_in_proxy_list(value))
 		cfg->pass_in_argv = true;
 	return EGRESS_OK;
 }
 
 static enum egress_err apply_keepalive(struct egress_config *cfg, const struct cli_option *o,
-				       char *value, enum option_origin origin, char *err,
+				       char *value, const struct option_source *src, char *err,
 				       size_t errsz)
 {
 	long ms;
 	(void)o;
-	(void)origin;
+	(void)src;
 	if (!parse_secs(value, &ms, err, errsz) || ms % 1000) {
 		err_printf(err, errsz, "--keepalive: invalid \"%s\" (whole seconds, > 0)", value);
 		return EGRESS_EUSAGE;
@@ -292,7 +324,8 @@ static enum egress_err apply_keepalive(struct egress_config *cfg, const struct c
 /* -U USER[:PASS]: copies both, then hides the password in the argument. "USER:" is an
  * empty password, as in curl. */
 static enum egress_err apply_user(struct egress_config *cfg, const struct cli_option *o,
-				  char *value, enum option_origin origin, char *err, size_t errsz)
+				  char *value, const struct option_source *src, char *err,
+				  size_t errsz)
 {
 	const char *colon = strchr(value, ':');
 	size_t ul = colon ? (size_t)(colon - value) : strlen(value);
@@ -311,18 +344,19 @@ static enum egress_err apply_user(struct egress_config *cfg, const struct cli_op
 		err_printf(err, errsz, "out of memory");
 		return EGRESS_EIO;
 	}
-	if (origin == ORIGIN_ARGV && secret_hide_in_userpass(value))
+	if (src->argv && secret_hide_in_userpass(value))
 		cfg->pass_in_argv = true;
 	return EGRESS_OK;
 }
 
 static enum egress_err apply_auth(struct egress_config *cfg, const struct cli_option *o,
-				  char *value, enum option_origin origin, char *err, size_t errsz)
+				  char *value, const struct option_source *src, char *err,
+				  size_t errsz)
 {
 	static const char *const names[] = { "any",    "anysafe", "basic",
 					     "digest", "ntlm",	  "negotiate" };
 	(void)o;
-	(void)origin;
+	(void)src;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcasecmp(value, names[i])) {
 			cfg->proxy_auth = (enum proxy_auth)i;
@@ -336,10 +370,11 @@ static enum egress_err apply_auth(struct egress_config *cfg, const struct cli_op
 }
 
 static enum egress_err apply_family(struct egress_config *cfg, const struct cli_option *o,
-				    char *value, enum option_origin origin, char *err, size_t errsz)
+				    char *value, const struct option_source *src, char *err,
+				    size_t errsz)
 {
 	(void)value;
-	(void)origin;
+	(void)src;
 	(void)err;
 	(void)errsz;
 	cfg->family = o->id == OPT_IPV4 ? 4 : 6;
@@ -357,8 +392,36 @@ static bool list_add(struct str_list *l, const char *value)
 	return true;
 }
 
+/* Where the settings that choose a way and a user came from, for -v and --explain. */
+static void note_origin(struct egress_config *cfg, const struct cli_option *o,
+			const struct option_source *src)
+{
+	const char **at = o->id == OPT_PROXY	    ? &cfg->proxy_origin
+			  : o->id == OPT_NOPROXY    ? &cfg->noproxy_origin
+			  : o->id == OPT_PROXY_USER ? &cfg->user_origin
+						    : NULL;
+	if (at)
+		*at = src->where      ? src->where
+		      : o->short_name ? (o->id == OPT_PROXY ? "-x" : "-U")
+				      : "--noproxy";
+}
+
+static enum egress_err apply_value(struct egress_config *cfg, const struct cli_option *o,
+				   char *value, const struct option_source *src, char *err,
+				   size_t errsz);
+
 enum egress_err apply_option(struct egress_config *cfg, const struct cli_option *o, char *value,
-			     enum option_origin origin, char *err, size_t errsz)
+			     const struct option_source *src, char *err, size_t errsz)
+{
+	enum egress_err e = apply_value(cfg, o, value, src, err, errsz);
+	if (e == EGRESS_OK)
+		note_origin(cfg, o, src);
+	return e;
+}
+
+static enum egress_err apply_value(struct egress_config *cfg, const struct cli_option *o,
+				   char *value, const struct option_source *src, char *err,
+				   size_t errsz)
 {
 	char *dest = (char *)cfg + o->dest;
 	char why[ERR_MAX];
@@ -397,7 +460,7 @@ enum egress_err apply_option(struct egress_config *cfg, const struct cli_option 
 		}
 		return EGRESS_OK;
 	case KIND_CUSTOM:
-		return o->apply(cfg, o, value, origin, err, errsz);
+		return o->apply(cfg, o, value, src, err, errsz);
 	case KIND_ACTION:
 		break;
 	}
@@ -447,11 +510,64 @@ static void getopt_tables(struct option longopts[NOPTIONS + 1], char shortopts[2
 	longopts[NOPTIONS] = (struct option){ 0 };
 }
 
-/* The checks across options and the operands, once every option is in cfg. */
-static enum cli_result check_config(struct egress_config *cfg, int argc, char *const *argv)
+const char *cli_option_name(const struct cli_option *o)
 {
-	char err[ERR_MAX];
+	return o->name;
+}
 
+bool cli_option_takes_value(const struct cli_option *o)
+{
+	return o->metavar != NULL;
+}
+
+bool cli_option_repeatable(const struct cli_option *o)
+{
+	return o->kind == KIND_LIST;
+}
+
+bool cli_option_in_file(const struct cli_option *o)
+{
+	return o->kind != KIND_ACTION && o->id != OPT_CONFIG && o->id != OPT_NO_CONFIG &&
+	       o->id != OPT_EXPLAIN;
+}
+
+bool cli_value_has_password(const struct cli_option *o, const char *value)
+{
+	struct proxy_list l;
+	bool pass = false;
+
+	if (o->id == OPT_PROXY_USER)
+		return strchr(value, ':') != NULL;
+	if (o->id != OPT_PROXY || !parse_proxy_list(value, &l, NULL, 0))
+		return false;
+	for (size_t i = 0; i < l.n; i++)
+		pass = pass || l.v[i].pass;
+	proxy_list_free(&l);
+	return pass;
+}
+
+/* The setting an option writes: -4 and -6 write one, and so do -v and -q. */
+static unsigned option_slot(const struct cli_option *o)
+{
+	enum opt_id id = o->id == OPT_IPV6 ? OPT_IPV4 : o->id == OPT_QUIET ? OPT_VERBOSE : o->id;
+	return (unsigned)(id - OPT_PROXY);
+}
+
+bool option_marked(const struct option_marks *m, const struct cli_option *o, const char **by)
+{
+	*by = m->by[option_slot(o)];
+	return m->bits >> option_slot(o) & 1;
+}
+
+void option_mark(struct option_marks *m, const struct cli_option *o, const char *by)
+{
+	m->bits |= 1ULL << option_slot(o);
+	m->by[option_slot(o)] = by;
+}
+
+/* The checks across options, once every option is in cfg. */
+static enum cli_result check_options(const struct egress_config *cfg)
+{
 	if (cfg->verbose && cfg->quiet) {
 		cli_usage_error("-v and -q contradict each other");
 		return CLI_USAGE;
@@ -461,7 +577,43 @@ static enum cli_result check_config(struct egress_config *cfg, int argc, char *c
 				"--half-close, --idle-timeout or --eof-timeout");
 		return CLI_USAGE;
 	}
-	log_set_level(cfg->verbose ? LOG_VERBOSE : cfg->quiet ? LOG_QUIET : LOG_NORMAL);
+	if (cfg->config_file && cfg->no_config) {
+		cli_usage_error("--config and --no-config contradict each other");
+		return CLI_USAGE;
+	}
+	return CLI_RUN;
+}
+
+/* The config files that apply to the target, under what the command line set: its
+ * settings win, but repeatable ones add up with the file's first. */
+static enum cli_result read_config_files(struct egress_config *cfg, struct option_marks *marks)
+{
+	char err[ERR_MAX + 2 * PATH_MAX];
+	struct str_list argv_headers = cfg->headers;
+	bool ok;
+
+	cfg->headers = (struct str_list){ 0 };
+	ok = config_files_read(cfg, marks, err, sizeof(err));
+	for (size_t i = 0; ok && i < argv_headers.n; i++)
+		ok = list_add(&cfg->headers, argv_headers.v[i]) ||
+		     !err_printf(err, sizeof(err), "out of memory");
+	free(argv_headers.v);
+	if (!ok) {
+		msg_err("%s", err);
+		return CLI_USAGE;
+	}
+	return CLI_RUN;
+}
+
+/* The operands, the config files, the checks across options. */
+static enum cli_result finish(struct egress_config *cfg, struct option_marks *marks, int argc,
+			      char *const *argv)
+{
+	char err[ERR_MAX];
+	enum cli_result r = check_options(cfg);
+
+	if (r != CLI_RUN)
+		return r;
 	if (argc < 1 || argc > 2) {
 		cli_usage_error(argc < 1 ? "missing HOST PORT" : "too many arguments");
 		return CLI_USAGE;
@@ -470,6 +622,10 @@ static enum cli_result check_config(struct egress_config *cfg, int argc, char *c
 		cli_usage_error("%s", err);
 		return CLI_USAGE;
 	}
+	if ((r = read_config_files(cfg, marks)) != CLI_RUN || (r = check_options(cfg)) != CLI_RUN)
+		return r;
+	log_set_level(cfg->verbose ? LOG_VERBOSE : cfg->quiet ? LOG_QUIET : LOG_NORMAL);
+	config_files_log(cfg->files);
 	if (!secret_take_env("EGRESS_PROXY_PASSWORD", &cfg->env_pass)) {
 		msg_err("out of memory");
 		return CLI_USAGE;
@@ -480,7 +636,9 @@ static enum cli_result check_config(struct egress_config *cfg, int argc, char *c
 enum cli_result cli_parse(int argc, char **argv, const char *(*library_version)(void),
 			  struct egress_config *cfg)
 {
+	static const struct option_source from_argv = { true, NULL };
 	struct option longopts[NOPTIONS + 1];
+	struct option_marks marks = { 0 };
 	char shortopts[2 * NOPTIONS + 2], err[ERR_MAX + 64];
 	int c;
 
@@ -499,8 +657,9 @@ enum cli_result cli_parse(int argc, char **argv, const char *(*library_version)(
 				printf("egress %s\n%s\n", EGRESS_VERSION, library_version());
 			return CLI_DONE;
 		}
-		switch (apply_option(cfg, o, optarg, ORIGIN_ARGV, err, sizeof(err))) {
+		switch (apply_option(cfg, o, optarg, &from_argv, err, sizeof(err))) {
 		case EGRESS_OK:
+			option_mark(&marks, o, NULL);
 			break;
 		case EGRESS_EUSAGE:
 			cli_usage_error("%s", err);
@@ -510,5 +669,5 @@ enum cli_result cli_parse(int argc, char **argv, const char *(*library_version)(
 			return CLI_USAGE;
 		}
 	}
-	return check_config(cfg, argc - optind, argv + optind);
+	return finish(cfg, &marks, argc - optind, argv + optind);
 }

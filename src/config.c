@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_file.h"
 #include "secret.h"
 
 void config_init(struct egress_config *cfg)
@@ -21,4 +22,6 @@ void config_free(struct egress_config *cfg)
 	cfg->proxy = cfg->proxy_user = cfg->proxy_pass = cfg->env_pass = NULL;
 	free(cfg->headers.v);
 	cfg->headers = (struct str_list){ 0 };
+	config_files_free(cfg->files);
+	cfg->files = NULL;
 }

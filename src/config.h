@@ -1,5 +1,5 @@
 /* The configuration: everything the user asked for, written by the command line
- * (cli.c) today and by a config file next, read-only for everyone else. Only what
+ * (cli.c) and the config files (config_file.c), read-only for everyone else. Only what
  * was asked: which proxy a target goes through is route.c's answer, not a setting. */
 #ifndef EGRESS_CONFIG_H
 #define EGRESS_CONFIG_H
@@ -19,6 +19,8 @@ struct str_list {
 	const char **v;
 	size_t n;
 };
+
+struct config_files;
 
 struct egress_config {
 	struct endpoint target;
@@ -47,6 +49,15 @@ struct egress_config {
 	bool pass_in_argv; /* a password was on the command line (hidden there now) */
 	int family;	   /* 0, 4 or 6 */
 	bool verbose, quiet;
+	/* Where the settings that choose a way and a user came from, for -v and --explain:
+	 * "-x", "--noproxy", "-U", or a config file's "FILE:LINE"; NULL: not set. */
+	const char *proxy_origin, *noproxy_origin, *user_origin;
+	/* The config files: --config's, else the default ones; none with --no-config. What
+	 * was read stays in files (owned), as the file's values are kept by pointer. */
+	const char *config_file;
+	bool no_config;
+	struct config_files *files;
+	bool explain; /* print the ways to the target instead of opening a tunnel */
 };
 
 /* Sets every field to its default. */

@@ -25,7 +25,7 @@ void creds_clear(struct proxy_creds *c)
 	*c = (struct proxy_creds){ 0 };
 }
 
-static bool safe_stat(const struct stat *st, const char *path, char *why, size_t whysz)
+bool creds_stat_private(const struct stat *st, const char *path, char *why, size_t whysz)
 {
 	if (st->st_uid != geteuid()) {
 		snprintf(why, whysz, "%s belongs to another user", path);
@@ -46,7 +46,7 @@ bool creds_netrc_safe(const char *path, char *why, size_t whysz)
 		snprintf(why, whysz, "cannot read %s: %s", path, strerror(errno));
 		return false;
 	}
-	return safe_stat(&st, path, why, whysz);
+	return creds_stat_private(&st, path, why, whysz);
 }
 
 /* ~/.netrc, from HOME or the password database. */
@@ -88,7 +88,7 @@ static enum egress_err netrc_creds(const struct egress_config *cfg, const char *
 		msg_err_errno(errno, "cannot read %s", path);
 		return cfg->netrc_file ? EGRESS_EUSAGE : EGRESS_OK;
 	}
-	if (fstat(fd, &st) < 0 || !safe_stat(&st, path, why, sizeof(why))) {
+	if (fstat(fd, &st) < 0 || !creds_stat_private(&st, path, why, sizeof(why))) {
 		close(fd);
 		if (cfg->netrc_file) {
 			msg_err("%s", why);
@@ -157,7 +157,7 @@ enum egress_err creds_for_proxy(const struct egress_config *cfg, const struct pr
 	c->user = dup_or_null(from_url ? p->user : cfg->proxy_user);
 	if (pass) {
 		c->pass = strdup(pass);
-		c->from = from_url ? "the proxy URL" : "-U";
+		c->from = from_url ? "the proxy URL" : cfg->user_origin ? cfg->user_origin : "-U";
 		return EGRESS_OK;
 	}
 	if (p->scheme == PROXY_SOCKS4 || p->scheme == PROXY_SOCKS4A)

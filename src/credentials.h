@@ -3,6 +3,7 @@
 #define EGRESS_CREDENTIALS_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "err.h"
@@ -29,5 +30,9 @@ void creds_clear(struct proxy_creds *c);
 /* Whether a netrc file may be used: ours, and no access for group or others (as ssh
  * wants of private keys). False with the reason in why. */
 bool creds_netrc_safe(const char *path, char *why, size_t whysz);
+
+/* The same of a file already open (a config file holding a password): st is its
+ * fstat, path its name for the reason. */
+bool creds_stat_private(const struct stat *st, const char *path, char *why, size_t whysz);
 
 #endif

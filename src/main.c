@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config_file.h"
 #include "err.h"
+#include "explain.h"
 #include "log.h"
 #include "proxy.h"
 #include "route.h"
@@ -68,7 +70,8 @@ static enum egress_err plan(const struct egress_config *cfg, struct route *route
 	if (cfg->pass_in_argv)
 		msg_warn("a password on the command line can be seen by other users (ps); "
 			 "EGRESS_PROXY_PASSWORD, ~/.netrc or the prompt keep it off");
-	if (cfg->proxy_pass || cfg->env_pass || route_has_password(route))
+	if (cfg->proxy_pass || cfg->env_pass || route_has_password(route) ||
+	    config_files_have_password(cfg->files))
 		secret_protect_process();
 	if (!route_check(cfg, env_get, route, &why))
 		return refused(&why);
@@ -80,7 +83,13 @@ static enum egress_err run(const struct egress_config *cfg)
 	struct route route;
 	enum egress_err e = plan(cfg, &route);
 
-	if (e == EGRESS_OK) {
+	if (e == EGRESS_OK && cfg->explain) {
+		explain_print(cfg, &route, env_get, stdout);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			msg_err_errno(errno, "cannot write the explanation");
+			e = EGRESS_EIO;
+		}
+	} else if (e == EGRESS_OK) {
 		/* Once for the process, however many tunnels it opens. */
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			msg_err("cannot initialise libcurl");

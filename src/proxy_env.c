@@ -30,10 +30,10 @@ const char *proxy_from_env(env_get_fn get, const char **name)
 	return first_set(get, names, name);
 }
 
-const char *noproxy_from_env(env_get_fn get)
+const char *noproxy_from_env(env_get_fn get, const char **name)
 {
 	static const char *const names[] = { "no_proxy", "NO_PROXY", NULL };
-	return first_set(get, names, NULL);
+	return first_set(get, names, name);
 }
 
 /* An address parsed for comparison: family AF_INET or AF_INET6, 0 if not an IP. */
@@ -115,6 +115,12 @@ static bool name_entry_match(const char *host, size_t hl, const char *e, size_t 
 
 bool noproxy_match(const char *list, const char *host)
 {
+	size_t len;
+	return noproxy_match_entry(list, host, &list, &len);
+}
+
+bool noproxy_match_entry(const char *list, const char *host, const char **entry, size_t *len)
+{
 	size_t hl = strlen(host);
 	struct ip hip;
 
@@ -129,10 +135,12 @@ bool noproxy_match(const char *list, const char *host)
 		n = strcspn(p, ", \t\r\n");
 		if (n == 0)
 			break;
-		if (n == 1 && p[0] == '*')
+		if ((n == 1 && p[0] == '*') ||
+		    (hip.family ? ip_entry_match(&hip, p, n) : name_entry_match(host, hl, p, n))) {
+			*entry = p;
+			*len = n;
 			return true;
-		if (hip.family ? ip_entry_match(&hip, p, n) : name_entry_match(host, hl, p, n))
-			return true;
+		}
 		p += n;
 	}
 	return false;

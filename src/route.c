@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
+
 static bool refuse(struct route_refusal *why, bool usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -22,13 +24,41 @@ static bool refuse(struct route_refusal *why, bool usage, const char *fmt, ...)
 	return false;
 }
 
-static bool go_direct(struct route *r, const char *why)
+static bool go_direct(struct route *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool go_direct(struct route *r, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->direct_why, sizeof(r->direct_why), fmt, ap);
+	va_end(ap);
 	r->v = calloc(1, sizeof(*r->v));
 	if (!r->v)
 		return false;
-	r->v[0] = (struct route_way){ NULL, why };
+	r->v[0] = (struct route_way){ NULL, r->direct_why };
 	r->n = 1;
+	return true;
+}
+
+/* Whether target goes direct because a no_proxy list matches it; then the route
+ * says which entry of which list. */
+static bool noproxy_direct(const struct egress_config *cfg, const struct endpoint *target,
+			   env_get_fn env, struct route *r, bool *oom)
+{
+	const char *from = cfg->noproxy_origin ? cfg->noproxy_origin : "--noproxy";
+	const char *list = cfg->noproxy, *entry;
+	size_t len;
+	char shown[128];
+
+	if (!list)
+		list = noproxy_from_env(env, &from);
+	if (!list || !noproxy_match_entry(list, target->host, &entry, &len))
+		return false;
+	log_escape(shown, sizeof(shown), entry, len < 64 ? len : 64);
+	if (cfg->noproxy && strcmp(from, "--noproxy"))
+		*oom = !go_direct(r, "noproxy entry \"%s\" at %s matches", shown, from);
+	else
+		*oom = !go_direct(r, "%s entry \"%s\" matches", from, shown);
 	return true;
 }
 
@@ -36,7 +66,8 @@ bool route_choose(const struct egress_config *cfg, const struct endpoint *target
 		  struct route *r, struct route_refusal *why)
 {
 	char err[ERR_MAX];
-	const char *list = cfg->proxy, *source = "-x", *noproxy;
+	const char *list = cfg->proxy, *source = cfg->proxy_origin ? cfg->proxy_origin : "-x";
+	bool oom = false;
 
 	memset(r, 0, sizeof(*r));
 	r->cacert = cfg->proxy_cacert;
@@ -48,13 +79,13 @@ bool route_choose(const struct egress_config *cfg, const struct endpoint *target
 			       refuse(why, false, "out of memory");
 	}
 	if (!*list)
-		return go_direct(r, "-x \"\"") || refuse(why, false, "out of memory");
-	noproxy = cfg->noproxy ? cfg->noproxy : noproxy_from_env(env);
-	if (noproxy && noproxy_match(noproxy, target->host))
-		return go_direct(r, cfg->noproxy ? "--noproxy matches" : "no_proxy matches") ||
+		return (strcmp(source, "-x") ? go_direct(r, "%s says direct", source)
+					     : go_direct(r, "-x \"\"")) ||
 		       refuse(why, false, "out of memory");
+	if (noproxy_direct(cfg, target, env, r, &oom))
+		return !oom || refuse(why, false, "out of memory");
 	if (!parse_proxy_list(list, &r->proxies, err, sizeof(err))) {
-		if (cfg->proxy)
+		if (cfg->proxy && !strcmp(source, "-x"))
 			return refuse(why, true, "%s", err);
 		return refuse(why, false, "%s (from %s)", err, source);
 	}

@@ -16,8 +16,9 @@
 
 struct route_way {
 	const struct proxy_spec *proxy; /* NULL: connect directly */
-	/* proxy: where it came from ("-x", "EGRESS_PROXY"...); direct: why no proxy
-	 * ("no proxy configured", "no_proxy matches"...). Static text. */
+	/* proxy: where it came from ("-x", "FILE:LINE", "EGRESS_PROXY"...); direct: why
+	 * no proxy ("no proxy configured", "no_proxy entry \".corp\" matches"...). Lives
+	 * as long as the route and the configuration. */
 	const char *why;
 };
 
@@ -28,6 +29,7 @@ struct route {
 	/* CA certificates for https:// proxies: the options', else the environment's
 	 * (CURL_CA_BUNDLE, else SSL_CERT_FILE and SSL_CERT_DIR); NULL: libcurl's. */
 	const char *cacert, *capath;
+	char direct_why[ERR_MAX]; /* the why of a direct way */
 };
 
 /* Why there is no route: the line for "egress: %s", and whether the command line is

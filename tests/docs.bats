@@ -89,6 +89,40 @@ completion_offers() {
 	assert_output ""
 }
 
+@test "the bash completion completes file names after --config" {
+	local dir
+	dir=$(mktemp -d)
+	touch "$dir/corp.conf" "$dir/other"
+	run bash -c '
+		source "$1"
+		COMP_LINE="egress --config $2/co"; COMP_POINT=${#COMP_LINE}
+		COMP_WORDS=(egress --config "$2/co"); COMP_CWORD=2
+		_egress
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$dir"
+	rm -rf "$dir"
+	assert_success
+	assert_output "$dir/corp.conf"
+}
+
+@test "the man page's config file example is one egress reads" {
+	local example
+	example=$(mktemp)
+	awk '/^# FILES/ { f = 1 } f && /^```/ { n++; next } f && n == 1' "$MAN" >"$example"
+	grep -q '^host \*\.lab !gw\.lab$' "$example" || fail "no example found: $(cat "$example")"
+	run "$EGRESS" --explain --config "$example" db.lab 22
+	assert_success
+	assert_line "section $example:2 applies: host *.lab !gw.lab"
+	assert_line "way 1: socks5h://gw.lab:1080 (from $example:3)"
+	run "$EGRESS" --explain --config "$example" gw.lab 22
+	assert_line "way 1: http://proxy.example.com:3128 (from $example:10)"
+	assert_line "  user alice (from $example:11), no password given: netrc, EGRESS_ASKPASS or the terminal if the proxy asks"
+	run "$EGRESS" --explain --config "$example" wiki.intranet.example.com 22
+	assert_line "way 1: direct ($example:5 says direct)"
+	run "$EGRESS" --explain --config "$example" db.prod.example.com 22
+	assert_line "way 1: https://secure-proxy.example.com:443 (from $example:7)"
+	rm -f "$example"
+}
+
 @test "every long option of --help is in README.md" {
 	run missing_in "$README" < <("$EGRESS" --help | long_options)
 	assert_success
@@ -109,7 +143,7 @@ completion_offers() {
 	command -v scdoc >/dev/null || skip "scdoc not installed"
 	local roff section missing=""
 	roff=$(scdoc <"$MAN") || fail "scdoc failed on $MAN"
-	for section in NAME SYNOPSIS DESCRIPTION OPTIONS ENVIRONMENT "STDIN EOF" \
+	for section in NAME SYNOPSIS DESCRIPTION OPTIONS ENVIRONMENT FILES "STDIN EOF" \
 		"EXIT STATUS" EXAMPLES "SEE ALSO"; do
 		grep -qx "\.SH $section" <<<"$roff" || missing+="$section; "
 	done

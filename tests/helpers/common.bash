@@ -27,9 +27,11 @@ if [[ -z ${PYTHON:-} ]]; then
 	if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
 
-# The tests decide about proxies; nothing may leak in from the caller.
+# The tests decide about proxies; nothing may leak in from the caller, and no config
+# file of the user's or the machine's either (config.bats writes its own).
 unset EGRESS_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY http_proxy HTTP_PROXY \
 	no_proxy NO_PROXY
+export XDG_CONFIG_HOME=$BATS_RUN_TMPDIR/no-config EGRESS_SYSTEM_CONFIG=
 
 # egress ARGS...: run $EGRESS, killed after EGRESS_TIMEOUT (default 60) seconds so
 # that a hung binary fails its test instead of hanging the suite.

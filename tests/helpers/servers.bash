@@ -143,7 +143,8 @@ _launch_ssh_socks() {
 }
 
 # start_squid [NAME [AUTH]]: squid on a free port; sets NAME_PORT, NAME_PID and
-# NAME_DIR (NAME defaults to SQUID).  It answers 403 to a CONNECT to port
+# NAME_DIR (NAME defaults to SQUID); NAME_DIR/access.log has a line a CONNECT,
+# written when its tunnel closes.  It answers 403 to a CONNECT to port
 # $SQUID_DENIED_PORT or to a host under $SQUID_DENIED_DOMAIN.  AUTH basic or
 # digest: only $PROXY_USER with $PROXY_PASS gets through (basic_ncsa_auth,
 # digest_file_auth), others get 407; ntlm: any NTLM handshake (ntlm_fake_auth);
@@ -212,7 +213,7 @@ _launch_squid() {
 		http_port 127.0.0.1:$port
 		pid_filename $dir/squid.pid
 		cache_log $dir/cache.log
-		access_log none
+		access_log stdio:$dir/access.log
 		cache_store_log none
 		coredump_dir $dir
 		cache deny all

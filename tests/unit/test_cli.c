@@ -152,6 +152,7 @@ static void test_passwords(void)
 
 static void test_apply_option(void)
 {
+	static const struct option_source argv_src = { true, NULL };
 	struct egress_config cfg;
 	char err[ERR_MAX], v[32];
 	const struct cli_option *idle = cli_find_option("idle-timeout");
@@ -160,21 +161,82 @@ static void test_apply_option(void)
 	CHECK(idle != NULL);
 	CHECK(cli_find_option("no-such-option") == NULL);
 	snprintf(v, sizeof(v), "2.5");
-	CHECK(apply_option(&cfg, idle, v, ORIGIN_ARGV, err, sizeof(err)) == EGRESS_OK);
+	CHECK(apply_option(&cfg, idle, v, &argv_src, err, sizeof(err)) == EGRESS_OK);
 	CHECK(cfg.idle_timeout_ms == 2500);
 	snprintf(v, sizeof(v), "soon");
-	CHECK(apply_option(&cfg, idle, v, ORIGIN_ARGV, err, sizeof(err)) == EGRESS_EUSAGE);
+	CHECK(apply_option(&cfg, idle, v, &argv_src, err, sizeof(err)) == EGRESS_EUSAGE);
 	CHECK(!strncmp(err, "--idle-timeout: invalid duration \"soon\"", 39));
 	CHECK(cfg.idle_timeout_ms == 2500);
-	CHECK(apply_option(&cfg, cli_find_option("half-close"), NULL, ORIGIN_ARGV, err,
+	CHECK(apply_option(&cfg, cli_find_option("half-close"), NULL, &argv_src, err,
 			   sizeof(err)) == EGRESS_OK);
 	CHECK(cfg.half_close);
-	CHECK(apply_option(&cfg, cli_find_option("help"), NULL, ORIGIN_ARGV, err, sizeof(err)) ==
+	CHECK(apply_option(&cfg, cli_find_option("help"), NULL, &argv_src, err, sizeof(err)) ==
 	      EGRESS_EUSAGE);
 	snprintf(v, sizeof(v), "socks5h://q");
-	CHECK(apply_option(&cfg, cli_find_option("proxy"), v, ORIGIN_ARGV, err, sizeof(err)) ==
+	CHECK(apply_option(&cfg, cli_find_option("proxy"), v, &argv_src, err, sizeof(err)) ==
 	      EGRESS_OK);
 	CHECK(!strcmp(cfg.proxy, "socks5h://q"));
+	config_free(&cfg);
+}
+
+/* What a config file may hold, and the settings a value is marked under. */
+static void test_file_options(void)
+{
+	const struct cli_option *proxy = cli_find_option("proxy"),
+				*user = cli_find_option("proxy-user");
+	const struct cli_option *v4 = cli_find_option("ipv4"), *v6 = cli_find_option("ipv6");
+	struct option_marks m = { 0 };
+	const char *by = "unset";
+
+	CHECK(cli_option_in_file(proxy) && cli_option_in_file(cli_find_option("half-close")));
+	CHECK(!cli_option_in_file(cli_find_option("help")) &&
+	      !cli_option_in_file(cli_find_option("version")) &&
+	      !cli_option_in_file(cli_find_option("config")) &&
+	      !cli_option_in_file(cli_find_option("no-config")) &&
+	      !cli_option_in_file(cli_find_option("explain")));
+	CHECK(cli_option_takes_value(proxy) && !cli_option_takes_value(v4));
+	CHECK(cli_option_repeatable(cli_find_option("proxy-header")) &&
+	      !cli_option_repeatable(proxy));
+	CHECK(cli_value_has_password(user, "alice:pw") && cli_value_has_password(user, "alice:") &&
+	      !cli_value_has_password(user, "alice"));
+	CHECK(cli_value_has_password(proxy, "http://a@p,socks5://b:pw@q") &&
+	      !cli_value_has_password(proxy, "http://a@p,socks5://q") &&
+	      !cli_value_has_password(proxy, "not a url:pw@"));
+	/* -4 and -6 are one setting, -v and -q another. */
+	CHECK(!option_marked(&m, v6, &by) && by == NULL);
+	option_mark(&m, v4, "f:3");
+	CHECK(option_marked(&m, v6, &by) && !strcmp(by, "f:3"));
+	option_mark(&m, cli_find_option("verbose"), NULL);
+	CHECK(option_marked(&m, cli_find_option("quiet"), &by) && by == NULL);
+	CHECK(!option_marked(&m, proxy, &by));
+}
+
+/* A config file's value: no password hidden (there is no argv to hide it from), a
+ * proxy list checked at once, "direct" for no proxy, the origin noted. */
+static void test_file_values(void)
+{
+	static const struct option_source file = { false, "f:7" };
+	struct egress_config cfg;
+	char err[ERR_MAX], v[64];
+
+	config_init(&cfg);
+	snprintf(v, sizeof(v), "http://u:secret@p:3128");
+	CHECK(apply_option(&cfg, cli_find_option("proxy"), v, &file, err, sizeof(err)) ==
+	      EGRESS_OK);
+	CHECK(!strcmp(v, "http://u:secret@p:3128") && !cfg.pass_in_argv);
+	CHECK(!strcmp(cfg.proxy_origin, "f:7"));
+	snprintf(v, sizeof(v), "DIRECT");
+	CHECK(apply_option(&cfg, cli_find_option("proxy"), v, &file, err, sizeof(err)) ==
+		      EGRESS_OK &&
+	      !strcmp(cfg.proxy, ""));
+	snprintf(v, sizeof(v), "gopher://p");
+	CHECK(apply_option(&cfg, cli_find_option("proxy"), v, &file, err, sizeof(err)) ==
+		      EGRESS_EUSAGE &&
+	      strstr(err, "unsupported scheme \"gopher\""));
+	snprintf(v, sizeof(v), "alice:pw");
+	CHECK(apply_option(&cfg, cli_find_option("proxy-user"), v, &file, err, sizeof(err)) ==
+		      EGRESS_OK &&
+	      !strcmp(v, "alice:pw") && !strcmp(cfg.user_origin, "f:7"));
 	config_free(&cfg);
 }
 
@@ -210,6 +272,8 @@ int main(void)
 	test_actions();
 	test_passwords();
 	test_apply_option();
+	test_file_options();
+	test_file_values();
 	test_help_matches_table();
 	return tap_done();
 }

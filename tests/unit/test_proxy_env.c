@@ -40,7 +40,24 @@ static void test_env_order(void)
 	CHECK(pick(http_only, &name) == NULL);
 	const char *const np[] = { "NO_PROXY", "B", "no_proxy", "b", NULL };
 	fake_env = np;
-	CHECK(!strcmp(noproxy_from_env(fake_get), "b"));
+	CHECK(!strcmp(noproxy_from_env(fake_get, &name), "b") && !strcmp(name, "no_proxy"));
+}
+
+/* Whether list matches host by the entry want. */
+static bool matched_by(const char *list, const char *host, const char *want)
+{
+	const char *e = NULL;
+	size_t n = 0;
+	return noproxy_match_entry(list, host, &e, &n) && n == strlen(want) && !strncmp(e, want, n);
+}
+
+static void test_noproxy_entry(void)
+{
+	CHECK(matched_by("a.com, .corp ,10.0.0.0/8", "db.corp", ".corp"));
+	CHECK(matched_by("a.com .corp\t10.0.0.0/8", "10.2.3.4", "10.0.0.0/8"));
+	CHECK(matched_by("x,*", "h", "*"));
+	CHECK(matched_by("corp,db.corp", "db.corp", "corp")); /* the first that matches */
+	CHECK(!matched_by("a.com", "b.com", ""));
 }
 
 static void test_noproxy(void)
@@ -80,5 +97,6 @@ int main(void)
 {
 	test_env_order();
 	test_noproxy();
+	test_noproxy_entry();
 	return tap_done();
 }

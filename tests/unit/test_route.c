@@ -51,14 +51,14 @@ static void test_direct(void)
 	CHECK(choose("", NULL, ENV("EGRESS_PROXY", "http://e"), "h") && direct_because("-x \"\""));
 	route_free(&r);
 	CHECK(choose("http://p", ".example.com", NULL, "a.example.com") &&
-	      direct_because("--noproxy matches"));
+	      direct_because("--noproxy entry \".example.com\" matches"));
 	route_free(&r);
 	CHECK(choose(NULL, NULL, ENV("https_proxy", "http://p", "no_proxy", "10.0.0.0/8"),
 		     "10.1.2.3") &&
-	      direct_because("no_proxy matches"));
+	      direct_because("no_proxy entry \"10.0.0.0/8\" matches"));
 	route_free(&r);
 	/* A list that does not apply is not parsed, so not refused either. */
-	CHECK(choose("bad url", "*", NULL, "h") && direct_because("--noproxy matches"));
+	CHECK(choose("bad url", "*", NULL, "h") && direct_because("--noproxy entry \"*\" matches"));
 	route_free(&r);
 }
 
