@@ -7,7 +7,7 @@ _egress() {
 	local opts_arg='-x --proxy --noproxy -H --proxy-header -A --user-agent
 		--proxy-cacert --proxy-capath --proxy-pinnedpubkey --proxy-cert --proxy-key
 		-U --proxy-user --proxy-auth --netrc-file --connect-timeout --idle-timeout --keepalive --eof-timeout
-		--config'
+		--config --pac'
 	local opts_flag='--proxy-insecure --half-close -F --fdpass -4 --ipv4 -6 --ipv6
 		--no-config --explain -v --verbose -q --quiet -h --help -V --version'
 	COMPREPLY=()
@@ -22,7 +22,7 @@ _egress() {
 	((last > 0)) && prev=${w[last - 1]}
 
 	case $prev in
-	--proxy-cacert | --proxy-cert | --proxy-key | --netrc-file | --config)
+	--proxy-cacert | --proxy-cert | --proxy-key | --netrc-file | --config | --pac)
 		mapfile -t COMPREPLY < <(compgen -f -- "$word")
 		return
 		;;
@@ -53,7 +53,7 @@ _egress() {
 		-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
 			--proxy-cacert | --proxy-capath | --proxy-pinnedpubkey | --proxy-cert | \
 			--proxy-key | -U | --proxy-user | --proxy-auth | --netrc-file | \
-			--connect-timeout | --idle-timeout | --keepalive | --eof-timeout | --config)
+			--connect-timeout | --idle-timeout | --keepalive | --eof-timeout | --config | --pac)
 			((i++))
 			;;
 		-*) ;;

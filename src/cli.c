@@ -22,6 +22,7 @@
 
 enum opt_id {
 	OPT_PROXY = 256,
+	OPT_PAC,
 	OPT_NOPROXY,
 	OPT_PROXY_HEADER,
 	OPT_USER_AGENT,
@@ -79,7 +80,7 @@ struct cli_option {
 	const char *help;
 };
 
-static check_fn check_user_agent, check_pinnedpubkey, check_netrc;
+static check_fn check_user_agent, check_pinnedpubkey, check_netrc, check_pac;
 static apply_fn apply_proxy, apply_keepalive, apply_user, apply_auth, apply_family;
 
 #define AT(field) offsetof(struct egress_config, field)
@@ -91,6 +92,10 @@ static const struct cli_option options[] = {
 	  "443), socks4, socks4a, socks5 or socks5h (port\n"
 	  "1080); a list is tried in order; \"\" or direct\n"
 	  "means no proxy, whatever the environment says" },
+	{ "pac", 0, OPT_PAC, KIND_STRING, AT(pac), check_pac, NULL, "URL",
+	  "ask this proxy auto-config script (http://,\n"
+	  "https://, file:// or a path) for the proxies;\n"
+	  "-x wins over it" },
 	{ "noproxy", 0, OPT_NOPROXY, KIND_STRING, AT(noproxy), NULL, NULL, "LIST",
 	  "hosts reached directly: names, domains, IPs,\n"
 	  "CIDR blocks, or * (the rules of no_proxy)" },
@@ -213,10 +218,10 @@ void cli_print_help(FILE *f)
 			h += len + (h[len] == '\n');
 		}
 	}
-	fputs("\nWithout -x: the config files (~/.config/egress/config, /etc/egress/config;\n"
-	      "see FILES in egress(1)), then EGRESS_PROXY, https_proxy, HTTPS_PROXY,\n"
-	      "all_proxy, ALL_PROXY; no_proxy or NO_PROXY; no proxy at all: a direct\n"
-	      "connection.\n"
+	fputs("\nWithout -x or --pac: the config files (~/.config/egress/config,\n"
+	      "/etc/egress/config; see FILES in egress(1)), then EGRESS_PROXY, EGRESS_PAC,\n"
+	      "https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY; no_proxy or NO_PROXY; no\n"
+	      "proxy at all: a direct connection.\n"
 	      "stdin EOF is not forwarded through a proxy unless --half-close is given.\n\n",
 	      f);
 	print_exit_statuses(f);
@@ -262,6 +267,30 @@ static bool check_pinnedpubkey(const char *value, char *err, size_t errsz)
 {
 	if (strncmp(value, "sha256//", 8) != 0 || strpbrk(value, "\r\n"))
 		return err_printf(err, errsz, "--proxy-pinnedpubkey: expected sha256//BASE64");
+	return true;
+}
+
+/* A PAC is fetched over http(s) or read from a file, which must be readable now. */
+static bool check_pac(const char *value, char *err, size_t errsz)
+{
+	const char *path = value;
+	if (!strncasecmp(value, "http://", 7) || !strncasecmp(value, "https://", 8))
+		return !strpbrk(value, " \t\r\n") ||
+		       err_printf(err, errsz, "--pac: invalid URL \"%s\"", value);
+	if (!strncasecmp(value, "file://", 7)) {
+		path = value + 7;
+		if (!strncasecmp(path, "localhost/", 10))
+			path += 9;
+		if (path[0] != '/')
+			return err_printf(err, errsz,
+					  "--pac: a file:// URL needs an absolute path");
+	} else if (strstr(value, "://")) {
+		return err_printf(err, errsz,
+				  "--pac: http://, https://, file:// or a path, not \"%s\"", value);
+	}
+	if (access(path, R_OK) < 0)
+		return err_printf(err, errsz, "--pac: cannot read \"%s\": %s", path,
+				  strerror(errno));
 	return true;
 }
 
@@ -396,14 +425,22 @@ static bool list_add(struct str_list *l, const char *value)
 static void note_origin(struct egress_config *cfg, const struct cli_option *o,
 			const struct option_source *src)
 {
-	const char **at = o->id == OPT_PROXY	    ? &cfg->proxy_origin
-			  : o->id == OPT_NOPROXY    ? &cfg->noproxy_origin
-			  : o->id == OPT_PROXY_USER ? &cfg->user_origin
-						    : NULL;
-	if (at)
-		*at = src->where      ? src->where
-		      : o->short_name ? (o->id == OPT_PROXY ? "-x" : "-U")
-				      : "--noproxy";
+	switch (o->id) {
+	case OPT_PROXY:
+		cfg->proxy_origin = src->where ? src->where : "-x";
+		break;
+	case OPT_PAC:
+		cfg->pac_origin = src->where ? src->where : "--pac";
+		break;
+	case OPT_NOPROXY:
+		cfg->noproxy_origin = src->where ? src->where : "--noproxy";
+		break;
+	case OPT_PROXY_USER:
+		cfg->user_origin = src->where ? src->where : "-U";
+		break;
+	default:
+		break;
+	}
 }
 
 static enum egress_err apply_value(struct egress_config *cfg, const struct cli_option *o,
@@ -546,10 +583,14 @@ bool cli_value_has_password(const struct cli_option *o, const char *value)
 	return pass;
 }
 
-/* The setting an option writes: -4 and -6 write one, and so do -v and -q. */
+/* The setting an option writes: -4 and -6 write one, and so do -v and -q, and -x and
+ * --pac (the proxies come from one or the other). */
 static unsigned option_slot(const struct cli_option *o)
 {
-	enum opt_id id = o->id == OPT_IPV6 ? OPT_IPV4 : o->id == OPT_QUIET ? OPT_VERBOSE : o->id;
+	enum opt_id id = o->id == OPT_IPV6    ? OPT_IPV4
+			 : o->id == OPT_QUIET ? OPT_VERBOSE
+			 : o->id == OPT_PAC   ? OPT_PROXY
+					      : o->id;
 	return (unsigned)(id - OPT_PROXY);
 }
 

@@ -11,80 +11,21 @@
 #include <unistd.h>
 
 #include "err.h"
-
-static void wipe_free(char *buf, size_t len)
-{
-	if (buf)
-		explicit_bzero(buf, len);
-	free(buf);
-}
+#include "file_read.h"
 
 enum conffile_status conffile_read(const char *path, struct conffile *f, char *err, size_t errsz)
 {
-	/* O_NONBLOCK: a FIFO put where the file should be must not hang the open. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	size_t len = 0;
-	char *buf = NULL;
-
 	memset(f, 0, sizeof(*f));
-	if (fd < 0) {
-		int e = errno;
-		err_printf(err, errsz, "%s: cannot read: %s", path, strerror(e));
-		return e == ENOENT || e == ENOTDIR ? CONFFILE_MISSING : CONFFILE_ERROR;
+	switch (file_read(path, CONFFILE_MAX, "config file", &f->buf, &f->len, &f->st, err,
+			  errsz)) {
+	case FILE_READ_OK:
+		return CONFFILE_OK;
+	case FILE_READ_MISSING:
+		return CONFFILE_MISSING;
+	case FILE_READ_ERROR:
+		break;
 	}
-	if (fstat(fd, &f->st) < 0 || !S_ISREG(f->st.st_mode)) {
-		err_printf(err, errsz, "%s: %s", path,
-			   S_ISDIR(f->st.st_mode) ? "is a directory, not a config file"
-						  : "is not a regular file");
-		close(fd);
-		return CONFFILE_ERROR;
-	}
-	if ((unsigned long long)f->st.st_size > CONFFILE_MAX) {
-		err_printf(err, errsz, "%s: larger than %u MiB, not a config file", path,
-			   CONFFILE_MAX >> 20);
-		close(fd);
-		return CONFFILE_ERROR;
-	}
-	/* Read to the end, not to st_size: the file may grow or shrink meanwhile. One byte
-	 * more than the limit tells a file that grew past it. */
-	buf = malloc((size_t)f->st.st_size + 1);
-	size_t cap = (size_t)f->st.st_size + 1;
-	while (buf) {
-		if (len == cap) {
-			char *more = cap > CONFFILE_MAX ? NULL : malloc(cap * 2);
-			if (!more) {
-				err_printf(err, errsz, "%s: larger than %u MiB, not a config file",
-					   path, CONFFILE_MAX >> 20);
-				wipe_free(buf, len);
-				close(fd);
-				return CONFFILE_ERROR;
-			}
-			memcpy(more, buf, len);
-			wipe_free(buf, len);
-			buf = more;
-			cap *= 2;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n == 0)
-			break;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err_printf(err, errsz, "%s: cannot read: %s", path, strerror(errno));
-			wipe_free(buf, len);
-			close(fd);
-			return CONFFILE_ERROR;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	if (!buf) {
-		err_printf(err, errsz, "%s: out of memory", path);
-		return CONFFILE_ERROR;
-	}
-	f->buf = buf;
-	f->len = len;
-	return CONFFILE_OK;
+	return CONFFILE_ERROR;
 }
 
 static bool is_blank(char c)
@@ -250,7 +191,9 @@ fail:
 
 void conffile_free(struct conffile *f)
 {
-	wipe_free(f->buf, f->len);
+	if (f->buf)
+		explicit_bzero(f->buf, f->len);
+	free(f->buf);
 	free(f->lines);
 	free(f->values);
 	memset(f, 0, sizeof(*f));

@@ -27,6 +27,7 @@ struct egress_config {
 	/* -x as given, an owned copy (it may hold passwords); NULL: not given, so the
 	 * environment decides; "": no proxy. Parsed by route.c. */
 	char *proxy;
+	const char *pac;	 /* --pac: a PAC's URL or path, or "auto"; NULL: not given */
 	const char *noproxy;	 /* --noproxy; NULL: not given */
 	struct str_list headers; /* -H lines, validated */
 	const char *user_agent;
@@ -51,7 +52,7 @@ struct egress_config {
 	bool verbose, quiet;
 	/* Where the settings that choose a way and a user came from, for -v and --explain:
 	 * "-x", "--noproxy", "-U", or a config file's "FILE:LINE"; NULL: not set. */
-	const char *proxy_origin, *noproxy_origin, *user_origin;
+	const char *proxy_origin, *pac_origin, *noproxy_origin, *user_origin;
 	/* The config files: --config's, else the default ones; none with --no-config. What
 	 * was read stays in files (owned), as the file's values are kept by pointer. */
 	const char *config_file;

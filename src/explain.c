@@ -65,6 +65,13 @@ void explain_print(const struct egress_config *cfg, const struct route *r, env_g
 	fprintf(out, "target %s\n", endpoint_str(&cfg->target, ep, sizeof(ep)));
 	config_files_explain(cfg->files, out);
 	explain_env(cfg, env, out);
+	if (r->pac) {
+		char shown[512];
+		fprintf(out, "PAC %s (from %s)\n", r->pac, r->pac_origin);
+		if (r->pac_answer)
+			fprintf(out, "PAC answer for %s: \"%s\"\n", cfg->target.host,
+				log_escape_str(shown, sizeof(shown), r->pac_answer, 400));
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct proxy_spec *p = r->v[i].proxy;
 		if (!p) {

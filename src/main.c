@@ -12,6 +12,7 @@
 #include "err.h"
 #include "explain.h"
 #include "log.h"
+#include "pac.h"
 #include "proxy.h"
 #include "route.h"
 #include "secret.h"
@@ -55,7 +56,7 @@ static enum egress_err refused(const struct route_refusal *why)
 		cli_usage_error("%s", why->line);
 	else
 		msg_err("%s", why->line);
-	return EGRESS_EUSAGE;
+	return why->status;
 }
 
 /* The route to cfg's target, and what must happen before any traffic once it is
@@ -65,7 +66,8 @@ static enum egress_err plan(const struct egress_config *cfg, struct route *route
 {
 	struct route_refusal why;
 
-	if (!route_choose(cfg, &cfg->target, env_get, route, &why))
+	if (!route_choose(cfg, &cfg->target, env_get, route, &why) ||
+	    (route->pac && !pac_route(cfg, route, &why)))
 		return refused(&why);
 	if (cfg->pass_in_argv)
 		msg_warn("a password on the command line can be seen by other users (ps); "
@@ -80,9 +82,16 @@ static enum egress_err plan(const struct egress_config *cfg, struct route *route
 
 static enum egress_err run(const struct egress_config *cfg)
 {
-	struct route route;
-	enum egress_err e = plan(cfg, &route);
+	struct route route = { 0 };
+	enum egress_err e;
 
+	/* Once for the process, however many tunnels it opens; a PAC may be fetched
+	 * while the route is planned. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		msg_err("cannot initialise libcurl");
+		return EGRESS_EIO;
+	}
+	e = plan(cfg, &route);
 	if (e == EGRESS_OK && cfg->explain) {
 		explain_print(cfg, &route, env_get, stdout);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -90,16 +99,10 @@ static enum egress_err run(const struct egress_config *cfg)
 			e = EGRESS_EIO;
 		}
 	} else if (e == EGRESS_OK) {
-		/* Once for the process, however many tunnels it opens. */
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			msg_err("cannot initialise libcurl");
-			e = EGRESS_EIO;
-		} else {
-			e = session_run(cfg, &route, STDIN_FILENO, STDOUT_FILENO);
-			curl_global_cleanup();
-		}
+		e = session_run(cfg, &route, STDIN_FILENO, STDOUT_FILENO);
 	}
 	route_free(&route);
+	curl_global_cleanup();
 	return e;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -17,6 +18,8 @@ static bool refuse(struct route_refusal *why, bool usage, const char *fmt, ...)
 static bool refuse(struct route_refusal *why, bool usage, const char *fmt, ...)
 {
 	va_list ap;
+	if (usage)
+		why->status = EGRESS_EUSAGE;
 	va_start(ap, fmt);
 	vsnprintf(why->line, sizeof(why->line), fmt, ap);
 	va_end(ap);
@@ -62,22 +65,66 @@ static bool noproxy_direct(const struct egress_config *cfg, const struct endpoin
 	return true;
 }
 
+/* The ways of a proxy list, each from source. */
+static bool take_list(struct route *r, const char *source)
+{
+	r->v = calloc(r->proxies.n, sizeof(*r->v));
+	if (!r->v)
+		return false;
+	for (size_t i = 0; i < r->proxies.n; i++)
+		r->v[i] = (struct route_way){ &r->proxies.v[i], source };
+	r->n = r->proxies.n;
+	return true;
+}
+
+/* Where the proxy comes from: -x, else --pac (the config file's first "proxy" or
+ * "pac" line is one of them), else EGRESS_PROXY, EGRESS_PAC, the curl variables.
+ * *list or *pac is set, or neither. */
+static void proxy_source(const struct egress_config *cfg, env_get_fn env, const char **list,
+			 const char **pac, const char **source)
+{
+	const char *v;
+
+	*list = *pac = NULL;
+	if (cfg->proxy) {
+		*list = cfg->proxy;
+		*source = cfg->proxy_origin ? cfg->proxy_origin : "-x";
+	} else if (cfg->pac) {
+		*pac = cfg->pac;
+		*source = cfg->pac_origin ? cfg->pac_origin : "--pac";
+	} else if ((v = env("EGRESS_PROXY")) && *v) {
+		*list = v;
+		*source = "EGRESS_PROXY";
+	} else if ((v = env("EGRESS_PAC")) && *v) {
+		*pac = v;
+		*source = "EGRESS_PAC";
+	} else {
+		*list = proxy_from_env(env, source);
+	}
+}
+
 bool route_choose(const struct egress_config *cfg, const struct endpoint *target, env_get_fn env,
 		  struct route *r, struct route_refusal *why)
 {
 	char err[ERR_MAX];
-	const char *list = cfg->proxy, *source = cfg->proxy_origin ? cfg->proxy_origin : "-x";
+	const char *list, *pac, *source;
 	bool oom = false;
 
 	memset(r, 0, sizeof(*r));
 	r->cacert = cfg->proxy_cacert;
 	r->capath = cfg->proxy_capath;
-	if (!list) {
-		list = proxy_from_env(env, &source);
-		if (!list)
-			return go_direct(r, "no proxy configured") ||
-			       refuse(why, false, "out of memory");
+	why->status = EGRESS_EUSAGE;
+	proxy_source(cfg, env, &list, &pac, &source);
+	if (pac) {
+		/* The PAC is fetched and run by the caller, unless no_proxy says direct. */
+		if (noproxy_direct(cfg, target, env, r, &oom))
+			return !oom || refuse(why, false, "out of memory");
+		r->pac = pac;
+		r->pac_origin = source;
+		return true;
 	}
+	if (!list)
+		return go_direct(r, "no proxy configured") || refuse(why, false, "out of memory");
 	if (!*list)
 		return (strcmp(source, "-x") ? go_direct(r, "%s says direct", source)
 					     : go_direct(r, "-x \"\"")) ||
@@ -89,13 +136,106 @@ bool route_choose(const struct egress_config *cfg, const struct endpoint *target
 			return refuse(why, true, "%s", err);
 		return refuse(why, false, "%s (from %s)", err, source);
 	}
-	r->v = calloc(r->proxies.n, sizeof(*r->v));
-	if (!r->v)
-		return refuse(why, false, "out of memory");
-	for (size_t i = 0; i < r->proxies.n; i++)
-		r->v[i] = (struct route_way){ &r->proxies.v[i], source };
-	r->n = r->proxies.n;
-	return true;
+	return take_list(r, source) || refuse(why, false, "out of memory");
+}
+
+/* The URL of one PAC entry ("PROXY host:port") in out, or false when it is not one
+ * egress knows. A missing port is the scheme's usual one, as browsers take it. */
+static bool pac_entry_url(const char *e, size_t n, char *out, size_t outsz, bool *direct)
+{
+	static const struct {
+		const char *word, *scheme, *port;
+	} kinds[] = {
+		{ "PROXY", "http", "80" },	{ "HTTP", "http", "80" },
+		{ "HTTPS", "https", "443" },	{ "SOCKS", "socks4", "1080" },
+		{ "SOCKS4", "socks4", "1080" }, { "SOCKS5", "socks5h", "1080" },
+	};
+	size_t wl = strcspn(e, " \t");
+	const char *hp = e + wl;
+
+	if (wl > n)
+		wl = n;
+	*direct = wl == 6 && wl == n && !strncasecmp(e, "DIRECT", 6);
+	if (*direct)
+		return true;
+	while (hp < e + n && (*hp == ' ' || *hp == '\t'))
+		hp++;
+	size_t hl = (size_t)(e + n - hp);
+	if (!hl || memchr(hp, ' ', hl) || memchr(hp, '\t', hl) || memchr(hp, ',', hl) ||
+	    memchr(hp, '@', hl) || memchr(hp, '/', hl))
+		return false;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strlen(kinds[i].word) != wl || strncasecmp(e, kinds[i].word, wl))
+			continue;
+		/* host:port, [v6]:port, or a host alone (a colon only inside brackets). */
+		const char *close = hp[0] == '[' ? memchr(hp, ']', hl) : NULL;
+		const char *after = close ? close + 1 : hp;
+		bool has_port = memchr(after, ':', (size_t)(e + n - after)) != NULL;
+		snprintf(out, outsz, "%s://%.*s%s%s", kinds[i].scheme, (int)hl, hp,
+			 has_port ? "" : ":", has_port ? "" : kinds[i].port);
+		return true;
+	}
+	return false;
+}
+
+bool route_from_pac(struct route *r, char *answer, struct route_refusal *why)
+{
+	const char *result = answer, *origin = r->pac_label;
+	char shown[256], url[HOST_MAX + 32], err[ERR_MAX];
+	char *urls = NULL;
+	size_t urls_len = 0, nways = 0, nproxies = 0;
+	FILE *list = open_memstream(&urls, &urls_len);
+	bool *direct = calloc(strlen(result) / 2 + 2, sizeof(*direct));
+	bool ok = list && direct;
+
+	r->pac_answer = answer;
+	snprintf(r->pac_label, sizeof(r->pac_label), "PAC %s", r->pac);
+	why->status = EGRESS_EUNREACH;
+	for (const char *p = result; ok && *p;) {
+		while (*p == ';' || *p == ' ' || *p == '\t')
+			p++;
+		size_t n = strcspn(p, ";");
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (!n)
+			break;
+		bool d;
+		struct proxy_list one = { 0 };
+		if (pac_entry_url(p, n, url, sizeof(url), &d) &&
+		    (d || parse_proxy_list(url, &one, err, sizeof(err)))) {
+			proxy_list_free(&one);
+			if (!d)
+				fprintf(list, "%s%s", nproxies++ ? "," : "", url);
+			direct[nways++] = d;
+		} else {
+			msg_warn("%s returned \"%s\", which egress does not know; skipped", origin,
+				 log_escape(shown, sizeof(shown), p, n < 80 ? n : 80));
+		}
+		p += strcspn(p, ";");
+	}
+	if (list && fclose(list) != 0)
+		ok = false;
+	if (ok && nways == 0)
+		ok = refuse(why, false, "%s gave no way egress knows for this target: \"%s\"",
+			    origin, log_escape_str(shown, sizeof(shown), result, 200));
+	else if (ok && nproxies && !parse_proxy_list(urls, &r->proxies, err, sizeof(err)))
+		ok = refuse(why, false, "%s returned a bad proxy: %s", origin, err);
+	else if (ok && !(r->v = calloc(nways, sizeof(*r->v))))
+		ok = refuse(why, false, "out of memory");
+	else if (!ok)
+		refuse(why, false, "out of memory");
+	for (size_t i = 0, p = 0; ok && i < nways; i++) {
+		if (direct[i])
+			snprintf(r->direct_why, sizeof(r->direct_why), "%.400s says DIRECT",
+				 origin);
+		r->v[i] = (struct route_way){ direct[i] ? NULL : &r->proxies.v[p++],
+					      direct[i] ? r->direct_why : origin };
+	}
+	if (ok)
+		r->n = nways;
+	free(urls);
+	free(direct);
+	return ok;
 }
 
 /* env NAME as a path for TLS, or NULL; one that cannot be read is refused (*bad
@@ -161,6 +301,8 @@ bool route_has_password(const struct route *r)
 
 void route_free(struct route *r)
 {
+	free(r->pac_answer);
+	r->pac_answer = NULL;
 	proxy_list_free(&r->proxies);
 	free(r->v);
 	r->v = NULL;

@@ -30,6 +30,11 @@ struct route {
 	 * (CURL_CA_BUNDLE, else SSL_CERT_FILE and SSL_CERT_DIR); NULL: libcurl's. */
 	const char *cacert, *capath;
 	char direct_why[ERR_MAX]; /* the why of a direct way */
+	/* A PAC decides: its URL (or path) and where that came from; the caller fetches
+	 * and runs it, then route_from_pac fills the ways. NULL: the ways are known. */
+	const char *pac, *pac_origin;
+	char *pac_answer;	 /* what the PAC returned, owned; NULL: not run */
+	char pac_label[ERR_MAX]; /* "PAC URL", the why of the ways it gave */
 };
 
 /* Why there is no route: the line for "egress: %s", and whether the command line is
@@ -37,14 +42,21 @@ struct route {
 struct route_refusal {
 	char line[ERR_MAX + 64];
 	bool usage;
+	enum egress_err status; /* EGRESS_EUSAGE, or EGRESS_EUNREACH for a PAC's answer */
 };
 
-/* The ways to target: -x, else the first proxy variable set in env, unless --noproxy
- * (else no_proxy) matches the target or the list is empty, which leaves one direct
- * way. False with why filled when the proxy list does not parse. r is freed with
+/* The ways to target: -x, else --pac, else EGRESS_PROXY, EGRESS_PAC, the other proxy
+ * variables of env, unless --noproxy (else no_proxy) matches the target or the list
+ * is empty, which leaves one direct way. For a PAC, r->pac is set and r->n is 0. False with why filled when the proxy list does not parse. r is freed with
  * route_free either way. */
 bool route_choose(const struct egress_config *cfg, const struct endpoint *target, env_get_fn env,
 		  struct route *r, struct route_refusal *why);
+
+/* The ways the answer of r's PAC names ("PROXY a:3128; SOCKS5 b:1080; DIRECT"), in
+ * order: PROXY and HTTP are http://, HTTPS https://, SOCKS and SOCKS4 socks4://,
+ * SOCKS5 socks5h://; an entry egress does not know is skipped with a warning. r takes
+ * answer (malloc'd). False (why filled, status EGRESS_EUNREACH) when no way is left. */
+bool route_from_pac(struct route *r, char *answer, struct route_refusal *why);
 
 /* What the route's https:// proxies cannot do with cfg's options (--half-close,
  * --fdpass), refused before any traffic, and the CA they are verified with when no

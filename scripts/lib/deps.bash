@@ -4,6 +4,7 @@
 
 EGRESS_DEPS=(
 	build-essential meson ninja-build pkg-config libcurl4-openssl-dev scdoc
+	duktape-dev # the JavaScript engine that runs PAC scripts
 	bats bats-support bats-assert python3
 	tinyproxy squid microsocks dante-server openssh-server openssh-client git openssl socat
 	netcat-openbsd stunnel4 iproute2 # ss(8): the keepalive tests read socket timers

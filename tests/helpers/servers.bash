@@ -59,6 +59,22 @@ _serve_on_free_port() {
 	return 1
 }
 
+# start_http NAME DIR: a static HTTP server for DIR on a free port (Python's
+# http.server; PAC files).  Sets NAME_PORT, NAME_PID and NAME_LOG, which has a line a
+# request ("GET /file HTTP/1.1" 200 ...).
+start_http() {
+	local name=$1 dir=$2 log
+	log=$(newdir "http-$name")/log
+	_http_root=$dir _http_log=$log _serve_on_free_port "$name" _launch_http ||
+		_start_failed "http.server" "$log" || return
+	_set "${name}_LOG" "$log"
+}
+
+_launch_http() {
+	"$PYTHON" -m http.server --bind 127.0.0.1 --directory "$_http_root" "$1" \
+		</dev/null >"$_http_log" 2>&1 3>&- &
+}
+
 # start_tinyproxy: sets TINYPROXY_PORT, TINYPROXY_PID, TINYPROXY_DIR.
 start_tinyproxy() {
 	local dir

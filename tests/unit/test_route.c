@@ -135,8 +135,34 @@ static void test_check(void)
 	route_free(&r);
 }
 
+/* Where a PAC comes in: after -x, before the proxy variables but EGRESS_PROXY. */
+static void test_pac_source(void)
+{
+	CHECK(choose(NULL, NULL, ENV("EGRESS_PAC", "/p.pac", "https_proxy", "http://h"), "t") &&
+	      r.n == 0 && !strcmp(r.pac, "/p.pac") && !strcmp(r.pac_origin, "EGRESS_PAC"));
+	route_free(&r);
+	CHECK(choose(NULL, NULL, ENV("EGRESS_PAC", "/p.pac", "EGRESS_PROXY", "http://e"), "t") &&
+	      !r.pac && r.n == 1 && !strcmp(r.v[0].why, "EGRESS_PROXY"));
+	route_free(&r);
+	CHECK(choose("http://x", NULL, ENV("EGRESS_PAC", "/p.pac"), "t") && !r.pac && r.n == 1);
+	route_free(&r);
+	config_init(&cfg);
+	cfg.pac = "http://pac/p.pac";
+	snprintf(cfg.target.host, sizeof(cfg.target.host), "t");
+	fake_env = ENV("EGRESS_PROXY", "http://e");
+	CHECK(route_choose(&cfg, &cfg.target, fake_get, &r, &why) && r.n == 0 &&
+	      !strcmp(r.pac, "http://pac/p.pac") && !strcmp(r.pac_origin, "--pac"));
+	route_free(&r);
+	/* A target on the no-proxy list never runs the PAC. */
+	fake_env = ENV("no_proxy", "t");
+	CHECK(route_choose(&cfg, &cfg.target, fake_get, &r, &why) && !r.pac && r.n == 1 &&
+	      r.v[0].proxy == NULL);
+	route_free(&r);
+}
+
 int main(void)
 {
+	test_pac_source();
 	test_direct();
 	test_proxies();
 	test_refusals();

@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# Proxy auto-configuration: a PAC script, from a file or an HTTP server, evaluated in
+# egress, chooses between real proxies (squid, tinyproxy, microsocks) and DIRECT; a
+# dead first proxy falls through to the next; a broken, throwing, looping or
+# nonsensical script is an error (status 3) naming the PAC.
+
+load helpers/common
+
+setup_file() {
+	start_squid
+	start_tinyproxy
+	start_microsocks MS
+	echo 'hello from the target' >"$BATS_FILE_TMPDIR/banner"
+	start_target T --bind-name localhost source "$BATS_FILE_TMPDIR/banner"
+	start_target T2 source "$BATS_FILE_TMPDIR/banner"
+	start_target T3 source "$BATS_FILE_TMPDIR/banner"
+	export MS_LOG=$(ls "$BATS_FILE_TMPDIR"/microsocks-MS.*/log)
+	export PACS=$BATS_FILE_TMPDIR/pacs DEAD_PORT=$(dead_port)
+	mkdir -p "$PACS"
+	# localhost through microsocks, 127.0.0.1:T through squid, 127.0.0.1:T2 through
+	# tinyproxy (for any own address), anything else direct.
+	cat >"$PACS/rules.pac" <<-EOF
+		function FindProxyForURL(url, host) {
+			if (dnsDomainIs(host, 'localhost'))
+				return 'SOCKS5 127.0.0.1:$MS_PORT';
+			if (isInNet(host, '127.0.0.0', '255.0.0.0') && shExpMatch(url, '*:$T_PORT/'))
+				return 'PROXY 127.0.0.1:$SQUID_PORT';
+			if (shExpMatch(url, 'https://127.0.0.1:$T2_PORT/') &&
+			    isInNet(myIpAddress(), '0.0.0.0', '0.0.0.0'))
+				return 'PROXY 127.0.0.1:$TINYPROXY_PORT';
+			return 'DIRECT';
+		}
+	EOF
+	start_http PACWEB "$PACS"
+}
+
+setup() {
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
+}
+
+# pac NAME BODY: a PAC file NAME in $PACS whose FindProxyForURL body is BODY.
+pac() {
+	printf 'function FindProxyForURL(url, host) {\n%s\n}\n' "$2" >"$PACS/$1"
+}
+
+banner_via() {
+	run -0 --separate-stderr egress "$@" </dev/null
+	assert_output 'hello from the target'
+	refute_stderr
+}
+
+squid_saw() {
+	wait_log "$SQUID_DIR/access.log" " CONNECT $1 " ||
+		fail "squid did not log CONNECT $1: $(cat "$SQUID_DIR/access.log" 2>&1)"
+}
+
+tiny_saw() {
+	grep -q "Request (file descriptor [0-9]*): CONNECT $1 " "$TINYPROXY_DIR/log" ||
+		fail "tinyproxy did not log CONNECT $1: $(cat "$TINYPROXY_DIR/log")"
+}
+
+ms_saw() {
+	grep -q "connected to .*:$1\$" "$MS_LOG" || fail "microsocks did not connect to port $1: $(cat "$MS_LOG")"
+}
+
+@test "a PAC file chooses squid, tinyproxy, microsocks or DIRECT by its rules" {
+	banner_via --pac "$PACS/rules.pac" 127.0.0.1 "$T_PORT"
+	squid_saw "127.0.0.1:$T_PORT"
+	banner_via --pac "file://$PACS/rules.pac" 127.0.0.1 "$T2_PORT"
+	tiny_saw "127.0.0.1:$T2_PORT"
+	banner_via --pac "$PACS/rules.pac" localhost "$T_PORT"
+	ms_saw "$T_PORT"
+	banner_via --pac "$PACS/rules.pac" 127.0.0.1 "$T3_PORT"
+	grep -q "^accept 127.0.0.1:" "$T3_LOG" || fail "no direct connection to T3"
+	! grep -q ":$T3_PORT " "$SQUID_DIR/access.log" || fail "T3 went through squid"
+	! grep -q "CONNECT 127.0.0.1:$T3_PORT " "$TINYPROXY_DIR/log" || fail "T3 went through tinyproxy"
+}
+
+@test "a PAC over HTTP, from --pac, EGRESS_PAC or the config file" {
+	banner_via --pac "http://127.0.0.1:$PACWEB_PORT/rules.pac" 127.0.0.1 "$T_PORT"
+	squid_saw "127.0.0.1:$T_PORT"
+	EGRESS_PAC=http://127.0.0.1:$PACWEB_PORT/rules.pac banner_via localhost "$T_PORT"
+	ms_saw "$T_PORT"
+	printf 'host localhost\n  pac http://127.0.0.1:%s/rules.pac\n' "$PACWEB_PORT" >"$BATS_TEST_TMPDIR/config"
+	banner_via --config "$BATS_TEST_TMPDIR/config" localhost "$T_PORT"
+	run -0 egress --explain --config "$BATS_TEST_TMPDIR/config" localhost "$T_PORT"
+	assert_line "PAC http://127.0.0.1:$PACWEB_PORT/rules.pac (from $BATS_TEST_TMPDIR/config:2)"
+	assert_line "PAC answer for localhost: \"SOCKS5 127.0.0.1:$MS_PORT\""
+	assert_line "way 1: socks5h://127.0.0.1:$MS_PORT (from PAC http://127.0.0.1:$PACWEB_PORT/rules.pac)"
+}
+
+@test "-x beats --pac; EGRESS_PROXY beats EGRESS_PAC, which beats https_proxy" {
+	pac dead.pac "return 'PROXY 127.0.0.1:$DEAD_PORT';"
+	banner_via --pac "$PACS/dead.pac" -x "http://127.0.0.1:$SQUID_PORT" 127.0.0.1 "$T2_PORT"
+	EGRESS_PAC=$PACS/dead.pac EGRESS_PROXY=http://127.0.0.1:$SQUID_PORT banner_via 127.0.0.1 "$T2_PORT"
+	EGRESS_PAC=$PACS/rules.pac https_proxy=http://127.0.0.1:$DEAD_PORT banner_via 127.0.0.1 "$T2_PORT"
+	# In a config file, the first applying "proxy" or "pac" line wins.
+	printf 'pac %s\nproxy http://127.0.0.1:%s\n' "$PACS/dead.pac" "$SQUID_PORT" >"$BATS_TEST_TMPDIR/config"
+	run -0 egress --explain --config "$BATS_TEST_TMPDIR/config" 127.0.0.1 22
+	assert_line "$BATS_TEST_TMPDIR/config:2: proxy not used: set at $BATS_TEST_TMPDIR/config:1"
+	# no_proxy is asked first: a target on it never runs the PAC.
+	pac throws.pac "throw new Error('must not run');"
+	no_proxy=127.0.0.1 banner_via --pac "$PACS/throws.pac" 127.0.0.1 "$T3_PORT"
+}
+
+@test "a dead first PROXY falls through to the next, and to DIRECT" {
+	pac chain.pac "return 'PROXY 127.0.0.1:$DEAD_PORT; PROXY 127.0.0.1:$SQUID_PORT; DIRECT';"
+	run -0 --separate-stderr egress -v --pac "$PACS/chain.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_output 'hello from the target'
+	assert_stderr --partial "egress: proxy 127.0.0.1:$DEAD_PORT failed: cannot reach proxy 127.0.0.1:$DEAD_PORT for 127.0.0.1:$T_PORT: Connection refused; trying the next one"
+	assert_stderr --partial "egress: using proxy 127.0.0.1:$SQUID_PORT (from PAC $PACS/chain.pac)"
+	squid_saw "127.0.0.1:$T_PORT"
+	pac direct.pac "return 'PROXY 127.0.0.1:$DEAD_PORT; DIRECT';"
+	run -0 --separate-stderr egress --pac "$PACS/direct.pac" 127.0.0.1 "$T3_PORT" </dev/null
+	assert_output 'hello from the target'
+}
+
+@test "an unknown entry is skipped with a warning; none left is status 3" {
+	pac odd.pac "return 'QUIC 127.0.0.1:1; PROXY 127.0.0.1:$SQUID_PORT';"
+	run -0 --separate-stderr egress --pac "$PACS/odd.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_output 'hello from the target'
+	assert_stderr "egress: PAC $PACS/odd.pac returned \"QUIC 127.0.0.1:1\", which egress does not know; skipped"
+	pac garbage.pac "return 'nonsense';"
+	run -3 --separate-stderr egress --pac "$PACS/garbage.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_output ''
+	assert_stderr_lines 2
+	assert_stderr --partial "egress: PAC $PACS/garbage.pac gave no way egress knows for this target: \"nonsense\""
+	pac empty.pac "return '';"
+	run -3 --separate-stderr egress --pac "$PACS/empty.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr "egress: PAC $PACS/empty.pac gave no way egress knows for this target: \"\""
+}
+
+@test "a PAC that does not parse, throws, loops or answers no string: status 3, with the line" {
+	printf 'function FindProxyForURL(url, host) {\n  var = 1;\n}\n' >"$PACS/syntax.pac"
+	run -3 --separate-stderr egress --pac "$PACS/syntax.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_output ''
+	assert_stderr --regexp "^egress: the PAC $PACS/syntax.pac failed: $PACS/syntax.pac: SyntaxError: .*\\(line 2"
+	pac throw.pac "
+	throw new Error('no rule for ' + host);"
+	run -3 --separate-stderr egress --pac "$PACS/throw.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr "egress: the PAC $PACS/throw.pac failed: $PACS/throw.pac: Error: no rule for 127.0.0.1 (line 3)"
+	pac loop.pac "for (;;) {}"
+	run -3 --separate-stderr egress --pac "$PACS/loop.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr "egress: the PAC $PACS/loop.pac failed: $PACS/loop.pac: stopped after 2 s of CPU time (an endless loop?)"
+	pac number.pac "return 42;"
+	run -3 --separate-stderr egress --pac "$PACS/number.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr "egress: the PAC $PACS/number.pac failed: $PACS/number.pac: FindProxyForURL returned 42, not a string"
+	printf 'var nothing = 1;\n' >"$PACS/nofunc.pac"
+	run -3 --separate-stderr egress --pac "$PACS/nofunc.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr "egress: the PAC $PACS/nofunc.pac failed: $PACS/nofunc.pac: defines no function FindProxyForURL"
+}
+
+@test "a PAC that cannot be had: status 3 naming it; a bad --pac is status 2" {
+	run -3 --separate-stderr egress --pac "http://127.0.0.1:$PACWEB_PORT/missing.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr "egress: cannot fetch the PAC http://127.0.0.1:$PACWEB_PORT/missing.pac: HTTP status 404"
+	run -3 --separate-stderr egress --pac "http://127.0.0.1:$DEAD_PORT/x.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr --partial "egress: cannot fetch the PAC http://127.0.0.1:$DEAD_PORT/x.pac: "
+	run -2 --separate-stderr egress --pac "$PACS/none.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr --partial "egress: --pac: cannot read \"$PACS/none.pac\": No such file or directory"
+	run -2 --separate-stderr egress --pac "ftp://x/y.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr --partial 'egress: --pac: http://, https://, file:// or a path, not "ftp://x/y.pac"'
+	run -2 --separate-stderr egress --pac "file://relative.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr --partial 'egress: --pac: a file:// URL needs an absolute path'
+}
+
+@test "-v and --explain show the PAC, its answer and the ways; alert() goes to -v" {
+	pac alert.pac "alert('asked about ' + host + ' as ' + url); return 'PROXY 127.0.0.1:$SQUID_PORT; DIRECT';"
+	run -0 --separate-stderr egress -v --pac "$PACS/alert.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr --partial "egress: PAC alert: asked about 127.0.0.1 as https://127.0.0.1:$T_PORT/"
+	assert_stderr --partial "egress: PAC $PACS/alert.pac says \"PROXY 127.0.0.1:$SQUID_PORT; DIRECT\" for 127.0.0.1"
+	run -0 --separate-stderr egress --pac "$PACS/alert.pac" 127.0.0.1 "$T_PORT" </dev/null
+	refute_stderr
+	run -0 --separate-stderr egress --explain --pac "$PACS/alert.pac" 127.0.0.1 "$T_PORT"
+	assert_line "PAC $PACS/alert.pac (from --pac)"
+	assert_line "PAC answer for 127.0.0.1: \"PROXY 127.0.0.1:$SQUID_PORT; DIRECT\""
+	assert_line "way 1: http://127.0.0.1:$SQUID_PORT (from PAC $PACS/alert.pac)"
+	assert_line "way 2: direct (PAC $PACS/alert.pac says DIRECT)"
+}
