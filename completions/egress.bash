@@ -6,7 +6,7 @@ _egress() {
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local opts_arg='-x --proxy --noproxy -H --proxy-header -A --user-agent
 		--proxy-cacert --proxy-capath --proxy-pinnedpubkey --proxy-cert --proxy-key
-		-U --proxy-user --proxy-auth --netrc-file --connect-timeout --idle-timeout --keepalive --eof-timeout
+		-U --proxy-user --proxy-auth --proxy-auth-hosts --netrc-file --connect-timeout --idle-timeout --keepalive --eof-timeout
 		--config --pac'
 	local opts_flag='--proxy-insecure --half-close -F --fdpass -4 --ipv4 -6 --ipv6
 		--no-config --explain -v --verbose -q --quiet -h --help -V --version'
@@ -35,8 +35,8 @@ _egress() {
 		return
 		;;
 	-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
-		--proxy-pinnedpubkey | -U | --proxy-user | --connect-timeout | --idle-timeout | \
-		--keepalive | --eof-timeout)
+		--proxy-pinnedpubkey | -U | --proxy-user | --proxy-auth-hosts | --connect-timeout | \
+		--idle-timeout | --keepalive | --eof-timeout)
 		return # URLs, lists, headers, hashes, users, seconds: free text
 		;;
 	esac
@@ -52,7 +52,7 @@ _egress() {
 		--) dashdash=1 ;;
 		-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
 			--proxy-cacert | --proxy-capath | --proxy-pinnedpubkey | --proxy-cert | \
-			--proxy-key | -U | --proxy-user | --proxy-auth | --netrc-file | \
+			--proxy-key | -U | --proxy-user | --proxy-auth | --proxy-auth-hosts | --netrc-file | \
 			--connect-timeout | --idle-timeout | --keepalive | --eof-timeout | --config | --pac)
 			((i++))
 			;;

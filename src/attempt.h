@@ -32,6 +32,7 @@ struct attempt {
 	const char *target_label;
 	struct proxy_creds creds; /* what this attempt may answer a 407 with */
 	bool had_pass;		  /* creds.pass was given to libcurl, then wiped */
+	bool withheld;		  /* no credentials: a PAC named the proxy (route.h) */
 	char errbuf[CURL_ERROR_SIZE];
 	struct attempt_trace trace;
 	char why[ERR_MAX + 2 * HOST_MAX]; /* the failure, as one line; "" when printed */

@@ -153,7 +153,7 @@ static enum egress_err auth_failure(struct attempt *a, CURL *h)
 {
 	const char *p = a->proxy_label, *tg = a->target_label, *user = a->creds.user;
 	long avail = 0;
-	char offered[64], hint[192];
+	char offered[64], hint[ERR_MAX];
 	size_t w = sizeof(a->why);
 
 	curl_easy_getinfo(h, CURLINFO_PROXYAUTH_AVAIL, &avail);
@@ -179,7 +179,12 @@ static enum egress_err auth_failure(struct attempt *a, CURL *h)
 	bool krb = (avail & CURLAUTH_NEGOTIATE) &&
 		   (proxy_auth_mask(a->cfg->proxy_auth) & CURLAUTH_NEGOTIATE);
 	const char *kinit = krb ? ", or kinit for Negotiate" : "";
-	if (!avail)
+	if (a->withheld)
+		snprintf(hint, sizeof(hint),
+			 "it came from %s, and egress sends passwords only to proxies you name "
+			 "or that --proxy-auth-hosts matches%s",
+			 a->way->why, kinit);
+	else if (!avail)
 		snprintf(hint, sizeof(hint), "it names no scheme egress could answer");
 	else if (!user)
 		snprintf(hint, sizeof(hint), "give a user with -U or in the proxy URL%s", kinit);

@@ -15,6 +15,7 @@
 
 #include "config_file.h"
 #include "credentials.h"
+#include "host_pattern.h"
 #include "log.h"
 #include "proxy_url.h"
 #include "secret.h"
@@ -40,6 +41,7 @@ enum opt_id {
 	OPT_PROXY_KEY,
 	OPT_PROXY_USER,
 	OPT_PROXY_AUTH,
+	OPT_PROXY_AUTH_HOSTS,
 	OPT_NETRC_FILE,
 	OPT_IPV4,
 	OPT_IPV6,
@@ -80,7 +82,7 @@ struct cli_option {
 	const char *help;
 };
 
-static check_fn check_user_agent, check_pinnedpubkey, check_netrc, check_pac;
+static check_fn check_user_agent, check_pinnedpubkey, check_netrc, check_pac, check_patterns;
 static apply_fn apply_proxy, apply_keepalive, apply_user, apply_auth, apply_family;
 
 #define AT(field) offsetof(struct egress_config, field)
@@ -122,6 +124,10 @@ static const struct cli_option options[] = {
 	{ "proxy-auth", 0, OPT_PROXY_AUTH, KIND_CUSTOM, 0, NULL, apply_auth, "METHOD",
 	  "any (default), anysafe, basic, digest, ntlm or\n"
 	  "negotiate (Kerberos; no user: the ticket cache)" },
+	{ "proxy-auth-hosts", 0, OPT_PROXY_AUTH_HOSTS, KIND_STRING, AT(proxy_auth_hosts),
+	  check_patterns, NULL, "PATTERNS",
+	  "proxies from a PAC that may be sent a password:\n"
+	  "host patterns (*, ?, !), comma-separated" },
 	{ "netrc-file", 0, OPT_NETRC_FILE, KIND_PATH, AT(netrc_file), check_netrc, NULL, "FILE",
 	  "read proxy credentials from FILE, not ~/.netrc" },
 	{ "connect-timeout", 0, OPT_CONNECT_TIMEOUT, KIND_SECS, AT(connect_timeout_ms), NULL, NULL,
@@ -267,6 +273,14 @@ static bool check_pinnedpubkey(const char *value, char *err, size_t errsz)
 {
 	if (strncmp(value, "sha256//", 8) != 0 || strpbrk(value, "\r\n"))
 		return err_printf(err, errsz, "--proxy-pinnedpubkey: expected sha256//BASE64");
+	return true;
+}
+
+static bool check_patterns(const char *value, char *err, size_t errsz)
+{
+	char why[ERR_MAX];
+	if (!host_pattern_check_string(value, why, sizeof(why)))
+		return err_printf(err, errsz, "--proxy-auth-hosts: %s", why);
 	return true;
 }
 
@@ -560,6 +574,11 @@ bool cli_option_takes_value(const struct cli_option *o)
 bool cli_option_repeatable(const struct cli_option *o)
 {
 	return o->kind == KIND_LIST;
+}
+
+bool cli_option_takes_patterns(const struct cli_option *o)
+{
+	return o->id == OPT_PROXY_AUTH_HOSTS;
 }
 
 bool cli_option_in_file(const struct cli_option *o)

@@ -34,6 +34,9 @@ const char *cli_option_name(const struct cli_option *o);
 bool cli_option_takes_value(const struct cli_option *o);
 /* Whether it can be given more than once, the values adding up (-H). */
 bool cli_option_repeatable(const struct cli_option *o);
+/* Whether its value is host patterns, which a file may give as several values (they
+ * are joined with spaces). */
+bool cli_option_takes_patterns(const struct cli_option *o);
 /* Whether it may be in a config file: not --help, --config, --explain and the like. */
 bool cli_option_in_file(const struct cli_option *o);
 /* Whether value, valid for o, holds a password (-U USER:PASS, a URL with one). */

@@ -46,6 +46,9 @@ struct egress_config {
 	 * EGRESS_PROXY_PASSWORD, owned, passwords wiped by config_free; --netrc-file. */
 	char *proxy_user, *proxy_pass, *env_pass;
 	const char *netrc_file;
+	/* --proxy-auth-hosts: host patterns of the proxies from a PAC that may be sent a
+	 * password; NULL: none may. Proxies the user named always may. */
+	const char *proxy_auth_hosts;
 	enum proxy_auth proxy_auth;
 	bool pass_in_argv; /* a password was on the command line (hidden there now) */
 	int family;	   /* 0, 4 or 6 */

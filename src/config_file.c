@@ -161,6 +161,30 @@ static bool password_allowed(struct reading *r, unsigned lineno)
 		    why + skip);
 }
 
+/* The values of l joined by spaces, kept as long as the configuration. */
+static char *joined(struct config_files *cf, const struct conf_line *l)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < l->nvalues; i++)
+		len += strlen(l->values[i]) + 1;
+	char *s = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < l->nvalues; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, l->values[i]);
+	}
+	char **nv = realloc(cf->origins, (cf->norigins + 1) * sizeof(*nv));
+	if (!nv) {
+		free(s);
+		return NULL;
+	}
+	cf->origins = nv;
+	cf->origins[cf->norigins++] = s;
+	return s;
+}
+
 /* One option line: checked whether or not it applies, then set if it applies and
  * the setting is still free. */
 static bool option_line(struct reading *r, const struct conf_line *l, bool applies)
@@ -181,7 +205,12 @@ static bool option_line(struct reading *r, const struct conf_line *l, bool appli
 	if (!cli_option_in_file(o))
 		return fail(r->err, r->errsz, r->path, l->lineno,
 			    "\"%s\" belongs on the command line, not in a config file", name);
-	if (cli_option_takes_value(o) ? l->nvalues != 1 : l->nvalues != 0)
+	/* Host patterns may be given as several values: one string, as on the command line. */
+	if (cli_option_takes_patterns(o) && l->nvalues > 1) {
+		value = joined(r->cf, l);
+		if (!value)
+			return fail(r->err, r->errsz, r->path, l->lineno, "out of memory");
+	} else if (cli_option_takes_value(o) ? l->nvalues != 1 : l->nvalues != 0)
 		return fail(r->err, r->errsz, r->path, l->lineno,
 			    !cli_option_takes_value(o) ? "option \"%s\" takes no value"
 			    : l->nvalues == 0	       ? "option \"%s\" needs a value"

@@ -80,6 +80,10 @@ void explain_print(const struct egress_config *cfg, const struct route *r, env_g
 		}
 		fprintf(out, "way %zu: %s://%s (from %s)\n", i + 1, proxy_scheme_name(p->scheme),
 			endpoint_str(&p->addr, ep, sizeof(ep)), r->v[i].why);
-		explain_user(cfg, p, out);
+		if (route_may_send_password(cfg, &r->v[i]))
+			explain_user(cfg, p, out);
+		else
+			fprintf(out, "  no password goes to it: a PAC named it, and no "
+				     "--proxy-auth-hosts pattern matches; Kerberos if it asks\n");
 	}
 }

@@ -33,7 +33,8 @@ enum file_read_status file_read(const char *path, size_t max, const char *what, 
 	}
 	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		err_printf(err, errsz, "%s: %s%s", path,
-			   S_ISDIR(st->st_mode) ? "is a directory, not a " : "is not a regular file",
+			   S_ISDIR(st->st_mode) ? "is a directory, not a "
+						: "is not a regular file",
 			   S_ISDIR(st->st_mode) ? what : "");
 		close(fd);
 		return FILE_READ_ERROR;
@@ -84,4 +85,3 @@ enum file_read_status file_read(const char *path, size_t max, const char *what, 
 	*outlen = len;
 	return FILE_READ_OK;
 }
-

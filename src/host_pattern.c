@@ -2,9 +2,13 @@
 #include "host_pattern.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
+
+/* Longer is no host name (255) nor a pattern for one. */
+#define HOST_PATTERN_MAX 300
 
 bool host_pattern_check(const char *pattern, char *err, size_t errsz)
 {
@@ -60,4 +64,64 @@ bool host_pattern_match_list(const char *const *patterns, size_t n, const char *
 		}
 	}
 	return hit;
+}
+
+/* Calls each(pattern, ctx) for the patterns of list, each copied NUL-terminated;
+ * stops when it returns false, and returns that. */
+static bool each_pattern(const char *list, bool (*each)(const char *, void *), void *ctx)
+{
+	char pat[HOST_PATTERN_MAX + 1];
+	for (const char *p = list;;) {
+		p += strspn(p, ", \t");
+		size_t n = strcspn(p, ", \t");
+		if (!n)
+			return true;
+		snprintf(pat, sizeof(pat), "%.*s",
+			 (int)(n < HOST_PATTERN_MAX ? n : HOST_PATTERN_MAX), p);
+		if (!each(pat, ctx))
+			return false;
+		p += n;
+	}
+}
+
+struct match_ctx {
+	const char *host;
+	bool hit, excluded;
+};
+
+static bool match_one(const char *pat, void *ctx)
+{
+	struct match_ctx *m = ctx;
+	const char *const one[] = { pat };
+	if (pat[0] == '!' && glob_match(pat + 1, m->host))
+		m->excluded = true;
+	else if (pat[0] != '!' && host_pattern_match_list(one, 1, m->host))
+		m->hit = true;
+	return true;
+}
+
+bool host_pattern_match_string(const char *list, const char *host)
+{
+	struct match_ctx m = { host, false, false };
+	each_pattern(list, match_one, &m);
+	return m.hit && !m.excluded;
+}
+
+struct check_ctx {
+	char *err;
+	size_t errsz;
+};
+
+static bool check_one(const char *pat, void *ctx)
+{
+	struct check_ctx *c = ctx;
+	return host_pattern_check(pat, c->err, c->errsz);
+}
+
+bool host_pattern_check_string(const char *list, char *err, size_t errsz)
+{
+	struct check_ctx c = { err, errsz };
+	if (!list[strspn(list, ", \t")])
+		return err_printf(err, errsz, "no host pattern in \"%s\"", list);
+	return each_pattern(list, check_one, &c);
 }

@@ -14,4 +14,9 @@ bool host_pattern_check(const char *pattern, char *err, size_t errsz);
  * patterns does (so a list of "!" patterns alone matches nothing). */
 bool host_pattern_match_list(const char *const *patterns, size_t n, const char *host);
 
+/* The same for patterns in one string, separated by commas or blanks; and the check
+ * of each of them (false with the first bad one's reason in err). */
+bool host_pattern_match_string(const char *list, const char *host);
+bool host_pattern_check_string(const char *list, char *err, size_t errsz);
+
 #endif

@@ -40,7 +40,8 @@ static size_t take_body(char *data, size_t size, size_t n, void *ctx)
 	return more;
 }
 
-static bool refuse(struct route_refusal *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool refuse(struct route_refusal *why, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static bool refuse(struct route_refusal *why, const char *fmt, ...)
 {
@@ -84,7 +85,8 @@ static bool fetch(const struct egress_config *cfg, const char *url, struct body 
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(h);
 	if (b->too_big)
-		return refuse(why, "cannot fetch the PAC %s: larger than %u MiB", url, PAC_MAX >> 20);
+		return refuse(why, "cannot fetch the PAC %s: larger than %u MiB", url,
+			      PAC_MAX >> 20);
 	if (rc != CURLE_OK)
 		return refuse(why, "cannot fetch the PAC %s: %s", url,
 			      curl_err[0] ? curl_err : curl_easy_strerror(rc));

@@ -131,7 +131,8 @@ bool pac_evaluate(const char *script, size_t len, const char *name, const struct
 		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 		free(buf);
 		if (sig == SIGXCPU || sig == SIGKILL)
-			return err_printf(err, errsz, "%s: stopped after %d s of CPU time (an endless loop?)",
+			return err_printf(err, errsz,
+					  "%s: stopped after %d s of CPU time (an endless loop?)",
 					  name, PAC_CPU_SECS);
 		return err_printf(err, errsz, "%s: the JavaScript engine died (%s)", name,
 				  sig ? strsignal(sig) : "no answer");

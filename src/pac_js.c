@@ -81,7 +81,8 @@ static const char *const helpers_js[] = {
 	"}\n",
 	"function convert_addr(ip) {\n",
 	"    var b = String(ip).split('.');\n",
-	"    return ((b[0] & 255) << 24 | (b[1] & 255) << 16 | (b[2] & 255) << 8 | (b[3] & 255)) >>> 0;\n",
+	"    return ((b[0] & 255) << 24 | (b[1] & 255) << 16 | (b[2] & 255) << 8 | (b[3] & 255)) "
+	">>> 0;\n",
 	"}\n",
 	"function isInNet(host, pattern, mask) {\n",
 	"    var ip = String(host);\n",
@@ -113,7 +114,8 @@ static const char *const helpers_js[] = {
 	"    return j === p.length;\n",
 	"}\n",
 	"var egressDays = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];\n",
-	"var egressMonths = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];\n",
+	"var egressMonths = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', "
+	"'NOV', 'DEC'];\n",
 	"function weekdayRange() {\n",
 	"    var now = egressNow(arguments), a = now.args;\n",
 	"    if (a.length < 1) return false;\n",
@@ -164,7 +166,8 @@ static const char *const helpers_js[] = {
 	"    case 1: return Math.floor(now.secs / 3600) === Number(a[0]);\n",
 	"    case 2: return egressInRange(h(0), now.secs, h(1) + 3599);\n",
 	"    case 4: return egressInRange(h(0) + a[1] * 60, now.secs, h(2) + a[3] * 60 + 59);\n",
-	"    case 6: return egressInRange(h(0) + a[1] * 60 + Number(a[2]), now.secs, h(3) + a[4] * 60 + Number(a[5]));\n",
+	"    case 6: return egressInRange(h(0) + a[1] * 60 + Number(a[2]), now.secs, h(3) + a[4] * "
+	"60 + Number(a[5]));\n",
 	"    }\n",
 	"    return false;\n",
 	"}\n",
@@ -235,7 +238,8 @@ static duk_ret_t js_sort_ip_list(duk_context *ctx)
 static duk_ret_t js_alert(duk_context *ctx)
 {
 	char shown[512];
-	msg_verbose("PAC alert: %s", log_escape_str(shown, sizeof(shown), duk_safe_to_string(ctx, 0), 400));
+	msg_verbose("PAC alert: %s",
+		    log_escape_str(shown, sizeof(shown), duk_safe_to_string(ctx, 0), 400));
 	return 0;
 }
 
@@ -323,8 +327,7 @@ bool pac_js_find(const char *script, size_t len, const char *name, const char *u
 	duk_push_global_object(ctx);
 	duk_put_function_list(ctx, -1, natives);
 	duk_pop(ctx);
-	if (!define_helpers(ctx, err, errsz) ||
-	    !run_global(ctx, script, len, name, err, errsz))
+	if (!define_helpers(ctx, err, errsz) || !run_global(ctx, script, len, name, err, errsz))
 		goto done;
 	/* Microsoft's IPv6-aware entry point first, when the script has one. */
 	bool ex = duk_get_global_string(ctx, "FindProxyForURLEx") && duk_is_function(ctx, -1);

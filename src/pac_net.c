@@ -33,9 +33,10 @@ static struct pac_addr parse_addr(const char *s)
 static void add_addr(FILE *out, const struct sockaddr *sa, bool *first)
 {
 	char text[INET6_ADDRSTRLEN];
-	const void *bytes = sa->sa_family == AF_INET
-				    ? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
-				    : (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	const void *bytes =
+		sa->sa_family == AF_INET
+			? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
+			: (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 	if (!inet_ntop(sa->sa_family, bytes, text, sizeof(text)))
 		return;
 	fprintf(out, "%s%s", *first ? "" : ";", text);
@@ -53,7 +54,8 @@ static char *resolve(const char *host, int family, bool only_first)
 	if (getaddrinfo(host, NULL, &hints, &res) != 0)
 		return NULL;
 	FILE *out = open_memstream(&text, &len);
-	for (const struct addrinfo *ai = res; out && ai && !(only_first && !first); ai = ai->ai_next)
+	for (const struct addrinfo *ai = res; out && ai && !(only_first && !first);
+	     ai = ai->ai_next)
 		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
 			add_addr(out, ai->ai_addr, &first);
 	freeaddrinfo(res);
@@ -120,7 +122,8 @@ char *pac_my_ip_ex(void)
 		if (!sa || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
 			continue;
 		if (sa->sa_family == AF_INET6 &&
-		    IN6_IS_ADDR_LINKLOCAL(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr))
+		    IN6_IS_ADDR_LINKLOCAL(
+			    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr))
 			continue;
 		if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)
 			add_addr(out, sa, &first);

@@ -39,7 +39,13 @@ static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struc
 
 	if (a->proxy) {
 		msg_verbose("using proxy %s (from %s)", a->proxy_label, a->way->why);
-		e = creds_for_proxy(a->cfg, a->proxy, a->proxy_label, &a->creds);
+		a->withheld = !route_may_send_password(a->cfg, a->way);
+		if (a->withheld)
+			msg_verbose("no password goes to %s: a PAC named it, and no "
+				    "--proxy-auth-hosts pattern matches it",
+				    a->proxy_label);
+		e = a->withheld ? EGRESS_OK
+				: creds_for_proxy(a->cfg, a->proxy, a->proxy_label, &a->creds);
 		if (e != EGRESS_OK) {
 			a->why[0] = '\0'; /* said already */
 			goto fail;

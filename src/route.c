@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "host_pattern.h"
 #include "log.h"
 
 static bool refuse(struct route_refusal *why, bool usage, const char *fmt, ...)
@@ -38,7 +39,7 @@ static bool go_direct(struct route *r, const char *fmt, ...)
 	r->v = calloc(1, sizeof(*r->v));
 	if (!r->v)
 		return false;
-	r->v[0] = (struct route_way){ NULL, r->direct_why };
+	r->v[0] = (struct route_way){ NULL, r->direct_why, false };
 	r->n = 1;
 	return true;
 }
@@ -72,7 +73,7 @@ static bool take_list(struct route *r, const char *source)
 	if (!r->v)
 		return false;
 	for (size_t i = 0; i < r->proxies.n; i++)
-		r->v[i] = (struct route_way){ &r->proxies.v[i], source };
+		r->v[i] = (struct route_way){ &r->proxies.v[i], source, false };
 	r->n = r->proxies.n;
 	return true;
 }
@@ -229,7 +230,7 @@ bool route_from_pac(struct route *r, char *answer, struct route_refusal *why)
 			snprintf(r->direct_why, sizeof(r->direct_why), "%.400s says DIRECT",
 				 origin);
 		r->v[i] = (struct route_way){ direct[i] ? NULL : &r->proxies.v[p++],
-					      direct[i] ? r->direct_why : origin };
+					      direct[i] ? r->direct_why : origin, true };
 	}
 	if (ok)
 		r->n = nways;
@@ -289,6 +290,13 @@ bool route_check(const struct egress_config *cfg, env_get_fn env, struct route *
 				      "tunnel: its bytes are inside TLS that egress holds");
 	}
 	return true;
+}
+
+bool route_may_send_password(const struct egress_config *cfg, const struct route_way *way)
+{
+	return !way->from_pac ||
+	       (way->proxy && cfg->proxy_auth_hosts &&
+		host_pattern_match_string(cfg->proxy_auth_hosts, way->proxy->addr.host));
 }
 
 bool route_has_password(const struct route *r)

@@ -20,6 +20,7 @@ struct route_way {
 	 * no proxy ("no proxy configured", "no_proxy entry \".corp\" matches"...). Lives
 	 * as long as the route and the configuration. */
 	const char *why;
+	bool from_pac; /* a PAC named the proxy: passwords only per --proxy-auth-hosts */
 };
 
 struct route {
@@ -63,6 +64,11 @@ bool route_from_pac(struct route *r, char *answer, struct route_refusal *why);
  * option names one. False with why filled. */
 bool route_check(const struct egress_config *cfg, env_get_fn env, struct route *r,
 		 struct route_refusal *why);
+
+/* Whether the proxy of way may be sent a password: one the user named may, one from a
+ * PAC only when a --proxy-auth-hosts pattern matches its host. A spoofed PAC (or
+ * WPAD answer) must not harvest passwords. */
+bool route_may_send_password(const struct egress_config *cfg, const struct route_way *way);
 
 /* Whether a proxy URL of the route holds a password. */
 bool route_has_password(const struct route *r);

@@ -176,3 +176,24 @@ ms_saw() {
 	assert_line "way 1: http://127.0.0.1:$SQUID_PORT (from PAC $PACS/alert.pac)"
 	assert_line "way 2: direct (PAC $PACS/alert.pac says DIRECT)"
 }
+
+@test "passwords go to a PAC's proxy only when --proxy-auth-hosts matches it" {
+	start_squid SQB basic
+	pac auth.pac "return 'PROXY 127.0.0.1:$SQB_PORT';"
+	export EGRESS_PROXY_PASSWORD=$PROXY_PASS
+	run -4 --separate-stderr egress -U "$PROXY_USER" --pac "$PACS/auth.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_output ''
+	assert_stderr "egress: proxy 127.0.0.1:$SQB_PORT requires authentication for CONNECT 127.0.0.1:$T_PORT: 407 Proxy Authentication Required; it offers Basic; it came from PAC $PACS/auth.pac, and egress sends passwords only to proxies you name or that --proxy-auth-hosts matches"
+	run -0 egress --explain -U "$PROXY_USER" --pac "$PACS/auth.pac" 127.0.0.1 "$T_PORT"
+	assert_line "  no password goes to it: a PAC named it, and no --proxy-auth-hosts pattern matches; Kerberos if it asks"
+	# A pattern that does not match, or excludes it, changes nothing.
+	run -4 --separate-stderr egress -U "$PROXY_USER" --proxy-auth-hosts 'proxy.example.com, 10.*' --pac "$PACS/auth.pac" 127.0.0.1 "$T_PORT" </dev/null
+	run -4 --separate-stderr egress -U "$PROXY_USER" --proxy-auth-hosts '127.* !127.0.0.1' --pac "$PACS/auth.pac" 127.0.0.1 "$T_PORT" </dev/null
+	banner_via -U "$PROXY_USER" --proxy-auth-hosts '127.0.0.*' --pac "$PACS/auth.pac" 127.0.0.1 "$T_PORT"
+	# In a config file, as several values; the user's own -x needs no pattern.
+	printf 'proxy-auth-hosts proxy.example.com 127.0.0.1\n' >"$BATS_TEST_TMPDIR/config"
+	banner_via --config "$BATS_TEST_TMPDIR/config" -U "$PROXY_USER" --pac "$PACS/auth.pac" 127.0.0.1 "$T_PORT"
+	banner_via -U "$PROXY_USER" -x "http://127.0.0.1:$SQB_PORT" 127.0.0.1 "$T_PORT"
+	run -2 --separate-stderr egress --proxy-auth-hosts 'a/b' --pac "$PACS/auth.pac" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr --partial 'egress: --proxy-auth-hosts: bad host pattern "a/b"'
+}

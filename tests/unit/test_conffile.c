@@ -252,6 +252,21 @@ static void test_patterns(void)
 	CHECK(matches("x", PATS("**x**")));
 }
 
+static void test_pattern_strings(void)
+{
+	CHECK(host_pattern_match_string("a.example, *.corp  10.*", "x.corp"));
+	CHECK(host_pattern_match_string("a.example,*.corp,10.*", "10.1.2.3"));
+	CHECK(!host_pattern_match_string("a.example, *.corp", "corp"));
+	CHECK(!host_pattern_match_string("*.corp !gw.corp", "gw.corp"));
+	CHECK(host_pattern_match_string("*.corp !gw.corp", "db.corp"));
+	CHECK(!host_pattern_match_string("", "x"));
+	CHECK(host_pattern_check_string("a, *.b\t!c", err, sizeof(err)));
+	CHECK(!host_pattern_check_string(" , ", err, sizeof(err)) &&
+	      !strcmp(err, "no host pattern in \" , \""));
+	CHECK(!host_pattern_check_string("a, b/c", err, sizeof(err)) &&
+	      !strncmp(err, "bad host pattern \"b/c\"", 22));
+}
+
 static void test_pattern_check(void)
 {
 	CHECK(host_pattern_check("*.lab", err, sizeof(err)));
@@ -275,5 +290,6 @@ int main(void)
 	test_read();
 	test_patterns();
 	test_pattern_check();
+	test_pattern_strings();
 	return tap_done();
 }

@@ -140,20 +140,23 @@ static void test_scripts(void)
 	      !strcmp(r, "PROXY [::1]:3128"));
 	free(r);
 	const char *syntax = "function FindProxyForURL(u, h) {\n  return 'DIRECT'\n  var = 3;\n}";
-	CHECK(!pac_js_find(syntax, strlen(syntax), "s.pac", "https://h/", "h", &r, err, sizeof(err)) &&
+	CHECK(!pac_js_find(syntax, strlen(syntax), "s.pac", "https://h/", "h", &r, err,
+			   sizeof(err)) &&
 	      !strncmp(err, "s.pac: SyntaxError: ", 20) && strstr(err, "(line 3"));
 	const char *none = "var x = 1;";
 	CHECK(!pac_js_find(none, strlen(none), "n.pac", "https://h/", "h", &r, err, sizeof(err)) &&
 	      !strcmp(err, "n.pac: defines no function FindProxyForURL"));
 	const char *args = "function FindProxyForURL(u, h) { return u + ' ' + h; }";
-	CHECK(pac_js_find(args, strlen(args), "a.pac", "https://db:22/", "db", &r, err, sizeof(err)) &&
+	CHECK(pac_js_find(args, strlen(args), "a.pac", "https://db:22/", "db", &r, err,
+			  sizeof(err)) &&
 	      !strcmp(r, "https://db:22/ db"));
 	free(r);
 }
 
 static void test_evaluate(void)
 {
-	struct endpoint t = { .host = "db.example", .port = 22 }, t443 = { .host = "w", .port = 443 };
+	struct endpoint t = { .host = "db.example", .port = 22 },
+			t443 = { .host = "w", .port = 443 };
 	struct endpoint t6 = { .host = "::1", .port = 22, .ipv6 = true };
 	char url[128], *r = NULL;
 
@@ -208,15 +211,19 @@ static void test_answers(void)
 {
 	CHECK(!strcmp(ways("DIRECT"), "direct"));
 	CHECK(!strcmp(ways("PROXY a:3128; DIRECT"), "http://a:3128;direct"));
-	CHECK(!strcmp(ways("proxy a:3128;socks b:1;SOCKS5 c:2; HTTPS d:3 ;HTTP e:4; SOCKS4 f:5"),
-		      "http://a:3128;socks4://b:1;socks5h://c:2;https://d:3;http://e:4;socks4://f:5"));
-	CHECK(!strcmp(ways("PROXY a; HTTPS b; SOCKS c"), "http://a:80;https://b:443;socks4://c:1080"));
-	CHECK(!strcmp(ways("PROXY [::1]:3128; PROXY [fd00::2]"), "http://[::1]:3128;http://[fd00::2]:80"));
+	CHECK(!strcmp(
+		ways("proxy a:3128;socks b:1;SOCKS5 c:2; HTTPS d:3 ;HTTP e:4; SOCKS4 f:5"),
+		"http://a:3128;socks4://b:1;socks5h://c:2;https://d:3;http://e:4;socks4://f:5"));
+	CHECK(!strcmp(ways("PROXY a; HTTPS b; SOCKS c"),
+		      "http://a:80;https://b:443;socks4://c:1080"));
+	CHECK(!strcmp(ways("PROXY [::1]:3128; PROXY [fd00::2]"),
+		      "http://[::1]:3128;http://[fd00::2]:80"));
 	CHECK(!strcmp(ways("  PROXY   a:1  ;;; DIRECT ;"), "http://a:1;direct"));
 	CHECK(!strcmp(ways("QUIC q:1; PROXY a:1"), "http://a:1"));
 	CHECK(!strcmp(ways("PROXY a b; PROXY c:1"), "http://c:1"));
 	CHECK(!strcmp(ways("PROXY user@a:1; PROXY a:99999; DIRECT"), "direct"));
-	CHECK(!strcmp(ways("garbage"), "! PAC t.pac gave no way egress knows for this target: \"garbage\""));
+	CHECK(!strcmp(ways("garbage"),
+		      "! PAC t.pac gave no way egress knows for this target: \"garbage\""));
 	CHECK(!strcmp(ways(""), "! PAC t.pac gave no way egress knows for this target: \"\""));
 }
 
