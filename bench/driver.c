@@ -28,6 +28,7 @@
 
 struct opts {
 	const char *egress, *helpers, *targets, *errdir;
+	const char *pac_file, *pac_url; /* for the egress-pac rows; NULL: not run */
 	uint16_t proxy;
 	uint64_t size, sha_size;
 	unsigned rounds, starts, pings, timeout_s, budget_s;
@@ -40,7 +41,8 @@ static void usage(void)
 			"              --stderr-dir DIR [--helpers all|NAME,...] [--size-mib N] "
 			"[--sha-mib N]\n"
 			"              [--rounds N] [--starts N] [--pings N] [--timeout SECS] "
-			"[--budget SECS]\n");
+			"[--budget SECS]\n"
+			"              [--pac-file PATH --pac-url URL]\n");
 	exit(2);
 }
 
@@ -58,7 +60,9 @@ static struct opts parse_opts(int argc, char **argv)
 		O_STARTS,
 		O_PINGS,
 		O_TIMEOUT,
-		O_BUDGET
+		O_BUDGET,
+		O_PAC_FILE,
+		O_PAC_URL
 	};
 	static const struct option longopts[] = {
 		{ "egress", required_argument, NULL, O_EGRESS },
@@ -73,6 +77,8 @@ static struct opts parse_opts(int argc, char **argv)
 		{ "pings", required_argument, NULL, O_PINGS },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "budget", required_argument, NULL, O_BUDGET },
+		{ "pac-file", required_argument, NULL, O_PAC_FILE },
+		{ "pac-url", required_argument, NULL, O_PAC_URL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .helpers = "all",
@@ -97,6 +103,12 @@ static struct opts parse_opts(int argc, char **argv)
 			break;
 		case O_ERRDIR:
 			o.errdir = optarg;
+			break;
+		case O_PAC_FILE:
+			o.pac_file = optarg;
+			break;
+		case O_PAC_URL:
+			o.pac_url = optarg;
 			break;
 		case O_HELPERS:
 			o.helpers = optarg;
@@ -230,6 +242,10 @@ static void turn(struct row *w, const struct bench_env *e, const struct opts *o,
 	int len = snprintf(line, sizeof(line), "round %u, %s:", round + 1, w->r->name);
 
 	double start_cpu = starts(w, e, o, round);
+	if (w->r->starts_only) {
+		fprintf(stderr, "%s starts only\n", line);
+		return;
+	}
 	for (int dir = 0; dir < 2; dir++) {
 		if (dir == 0)
 			measure_down(w->r, e, o->size, false, &s);
@@ -310,6 +326,7 @@ int main(int argc, char **argv)
 			       .timeout_ns = (int64_t)o.timeout_s * 1000000000 };
 	parse_targets(o.targets, &e);
 	static struct runner list[RUNNER_MAX];
+	peers_set_pac(o.pac_file, o.pac_url);
 	int n = peers_load(list, o.egress);
 	select_runners(list, n, o.helpers);
 	for (int i = 0; i < n; i++)
@@ -328,7 +345,8 @@ int main(int argc, char **argv)
 	int64_t start = now_ns();
 	fprintf(stderr, "sha256 pass (%" PRIu64 " MiB each way)...\n", o.sha_size / MIB);
 	for (int i = 0; i < nactive; i++)
-		sha_pass(&rows[active[i]], &e, o.sha_size);
+		if (!rows[active[i]].r->starts_only)
+			sha_pass(&rows[active[i]], &e, o.sha_size);
 
 	struct run_info info = { .size = o.size,
 				 .sha_size = o.sha_size,

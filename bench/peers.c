@@ -15,6 +15,18 @@ static const struct runner table[] = {
 	  .package = "(this repository)",
 	  .bins = { "egress" },
 	  .args = { "-x", "http://%H:%P", "%h", "%p" } },
+	/* The same egress, its proxy named by a PAC script: a file, and an http:// one
+	 * from its cache (the first start fetches it). What PAC adds to the first byte. */
+	{ .name = "egress-pac",
+	  .package = "(this repository)",
+	  .bins = { "egress" },
+	  .args = { "--pac", "%F", "%h", "%p" },
+	  .starts_only = true },
+	{ .name = "egress-pac-http",
+	  .package = "(this repository)",
+	  .bins = { "egress" },
+	  .args = { "--pac", "%U", "%h", "%p" },
+	  .starts_only = true },
 	{ .name = "corkscrew",
 	  .package = "corkscrew",
 	  .bins = { "corkscrew" },
@@ -57,6 +69,14 @@ static int which(const char *name, char *path, size_t size)
 	return 0;
 }
 
+static const char *pac_file, *pac_url;
+
+void peers_set_pac(const char *file, const char *url)
+{
+	pac_file = file;
+	pac_url = url;
+}
+
 int peers_load(struct runner *list, const char *egress_path)
 {
 	int n = (int)(sizeof(table) / sizeof(table[0]));
@@ -66,7 +86,10 @@ int peers_load(struct runner *list, const char *egress_path)
 		list[i].selected = true;
 		if (list[i].is_limit)
 			continue;
-		if (strcmp(list[i].name, "egress") == 0) {
+		if (strncmp(list[i].name, "egress", 6) == 0) {
+			/* The PAC rows need their PAC; without one they are not run. */
+			if (list[i].starts_only && (!pac_file || !pac_url))
+				list[i].selected = false;
 			if (access(egress_path, X_OK) == 0)
 				snprintf(list[i].path, sizeof(list[i].path), "%s", egress_path);
 			continue;
@@ -94,6 +117,10 @@ void peers_argv(const struct runner *r, uint16_t proxy, uint16_t target, char st
 				s++;
 			} else if (s[0] == '%' && (s[1] == 'P' || s[1] == 'p')) {
 				w = snprintf(o, left, "%u", s[1] == 'P' ? proxy : target);
+				s++;
+			} else if (s[0] == '%' && (s[1] == 'F' || s[1] == 'U')) {
+				const char *v = s[1] == 'F' ? pac_file : pac_url;
+				w = snprintf(o, left, "%s", v ? v : "");
 				s++;
 			} else {
 				w = snprintf(o, left, "%c", *s);

@@ -41,9 +41,9 @@ void proc_clean_env(void)
 	/* Each helper is told its proxy on the command line; some (connect-proxy, egress)
 	 * would also pick these up. */
 	static const char *const vars[] = {
-		"http_proxy",	"HTTP_PROXY",	"https_proxy",	 "HTTPS_PROXY",
-		"all_proxy",	"ALL_PROXY",	"no_proxy",	 "NO_PROXY",
-		"EGRESS_PROXY", "SOCKS_SERVER", "SOCKS5_SERVER",
+		"http_proxy",	"HTTP_PROXY", "https_proxy",  "HTTPS_PROXY",
+		"all_proxy",	"ALL_PROXY",  "no_proxy",     "NO_PROXY",
+		"EGRESS_PROXY", "EGRESS_PAC", "SOCKS_SERVER", "SOCKS5_SERVER",
 	};
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);

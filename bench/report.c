@@ -299,6 +299,19 @@ static void print_targets(FILE *out, struct row *rows, int nrows, unsigned round
 		if (eg->m[M_USS_IDLE].ok[r])
 			v[n++] = eg->m[M_USS_IDLE].v[r];
 	target_line(out, "USS idle in a tunnel", summarize(v, n), 0, false, 1024, " KiB");
+	/* What a PAC adds to the first byte: each PAC row less egress's -x, same round. */
+	for (int i = 0; i < nrows; i++) {
+		const struct row *w = &rows[i];
+		if (!w->r->starts_only || !w->r->selected || !w->r->path[0])
+			continue;
+		n = 0;
+		for (unsigned r = 0; r < rounds; r++)
+			if (w->m[M_FIRST].ok[r] && eg->m[M_FIRST].ok[r])
+				v[n++] = w->m[M_FIRST].v[r] - eg->m[M_FIRST].v[r];
+		char what[64];
+		snprintf(what, sizeof(what), "%s: first byte + ms", w->r->name);
+		target_line(out, what, summarize(v, n), 2, false, 5, " ms");
+	}
 }
 
 /* Rounds in which egress moved metric m faster than w, of those both finished. */
@@ -328,7 +341,8 @@ static void print_head_to_head(FILE *out, struct row *rows, int nrows, unsigned 
 	for (int i = 0; i < nrows; i++) {
 		const struct row *w = &rows[i];
 		unsigned da, dn, ua, un;
-		if (w == eg || w->r->is_limit || !w->r->selected || !w->r->path[0])
+		if (w == eg || w->r->is_limit || w->r->starts_only || !w->r->selected ||
+		    !w->r->path[0])
 			continue;
 		rounds_ahead(eg, w, M_DOWN, rounds, &da, &dn);
 		rounds_ahead(eg, w, M_UP, rounds, &ua, &un);

@@ -94,10 +94,10 @@ static const struct cli_option options[] = {
 	  "443), socks4, socks4a, socks5 or socks5h (port\n"
 	  "1080); a list is tried in order; \"\" or direct\n"
 	  "means no proxy, whatever the environment says" },
-	{ "pac", 0, OPT_PAC, KIND_STRING, AT(pac), check_pac, NULL, "URL",
+	{ "pac", 0, OPT_PAC, KIND_STRING, AT(pac), check_pac, NULL, "URL|auto",
 	  "ask this proxy auto-config script (http://,\n"
-	  "https://, file:// or a path) for the proxies;\n"
-	  "-x wins over it" },
+	  "https://, file:// or a path; auto: find it by\n"
+	  "WPAD) for the proxies; -x wins over it" },
 	{ "noproxy", 0, OPT_NOPROXY, KIND_STRING, AT(noproxy), NULL, NULL, "LIST",
 	  "hosts reached directly: names, domains, IPs,\n"
 	  "CIDR blocks, or * (the rules of no_proxy)" },
@@ -288,6 +288,8 @@ static bool check_patterns(const char *value, char *err, size_t errsz)
 static bool check_pac(const char *value, char *err, size_t errsz)
 {
 	const char *path = value;
+	if (!strcasecmp(value, "auto"))
+		return true;
 	if (!strncasecmp(value, "http://", 7) || !strncasecmp(value, "https://", 8))
 		return !strpbrk(value, " \t\r\n") ||
 		       err_printf(err, errsz, "--pac: invalid URL \"%s\"", value);

@@ -67,7 +67,8 @@ void explain_print(const struct egress_config *cfg, const struct route *r, env_g
 	explain_env(cfg, env, out);
 	if (r->pac) {
 		char shown[512];
-		fprintf(out, "PAC %s (from %s)\n", r->pac, r->pac_origin);
+		fprintf(out, "PAC %s (from %s)%s%s\n", r->pac, r->pac_origin,
+			r->pac_how[0] ? ": " : "", r->pac_how);
 		if (r->pac_answer)
 			fprintf(out, "PAC answer for %s: \"%s\"\n", cfg->target.host,
 				log_escape_str(shown, sizeof(shown), r->pac_answer, 400));

@@ -52,7 +52,8 @@ static _Noreturn void child(int fd, const char *script, size_t len, const char *
 
 	setrlimit(RLIMIT_CPU, &cpu);
 	pac_url_for(target, url, sizeof(url));
-	bool ok = pac_js_find(script, len, name, url, target->host, &result, err, sizeof(err));
+	bool ok =
+		pac_js_find(script, len, name, url, target->host, true, &result, err, sizeof(err));
 	char status = ok;
 	write_all(fd, &status, 1);
 	if (ok)

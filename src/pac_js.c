@@ -1,6 +1,7 @@
 /* PAC scripts in duktape. The helpers that need only strings and dates are written
- * in JavaScript below; those that need the network are C (pac_net.c), bound as
- * native functions. Each evaluation gets a fresh heap: nothing a script leaves
+ * in JavaScript below; those that need the network, and the two that real PAC files
+ * call hundreds of times (shExpMatch, isInNet: ten times faster in C), are C
+ * (pac_net.c), bound as native functions. Each evaluation gets a fresh heap: nothing a script leaves
  * behind reaches the next. */
 #include "pac_js.h"
 
@@ -12,6 +13,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "pac_cache.h"
 #include "pac_net.h"
 
 static double fixed_clock;
@@ -22,23 +24,10 @@ void pac_js_set_clock(double ms)
 }
 
 /* The standard helpers, as browsers define them: the Netscape set (shExpMatch,
- * dnsDomainIs, isInNet, weekdayRange, dateRange, timeRange...) and Microsoft's
+ * dnsDomainIs, weekdayRange, dateRange, timeRange...) and Microsoft's
  * isResolvableEx. A line a string (ISO C bounds a literal's length); strings only
  * in single quotes and no backslash, so that they read as JavaScript. */
 static const char *const helpers_js[] = {
-	"function egressIsIPv4(s) {\n",
-	"    var b = String(s).split('.');\n",
-	"    if (b.length !== 4) return false;\n",
-	"    for (var i = 0; i < 4; i++) {\n",
-	"        if (b[i].length < 1 || b[i].length > 3) return false;\n",
-	"        for (var j = 0; j < b[i].length; j++) {\n",
-	"            var c = b[i].charCodeAt(j);\n",
-	"            if (c < 48 || c > 57) return false;\n",
-	"        }\n",
-	"        if (Number(b[i]) > 255) return false;\n",
-	"    }\n",
-	"    return true;\n",
-	"}\n",
 	"function egressNow(args) {\n",
 	"    var gmt = args.length > 0 && args[args.length - 1] === 'GMT';\n",
 	"    var n = Array.prototype.slice.call(args, 0, gmt ? args.length - 1 : args.length);\n",
@@ -83,35 +72,6 @@ static const char *const helpers_js[] = {
 	"    var b = String(ip).split('.');\n",
 	"    return ((b[0] & 255) << 24 | (b[1] & 255) << 16 | (b[2] & 255) << 8 | (b[3] & 255)) "
 	">>> 0;\n",
-	"}\n",
-	"function isInNet(host, pattern, mask) {\n",
-	"    var ip = String(host);\n",
-	"    if (!egressIsIPv4(ip)) {\n",
-	"        ip = dnsResolve(ip);\n",
-	"        if (ip === null) return false;\n",
-	"    }\n",
-	"    if (!egressIsIPv4(pattern) || !egressIsIPv4(mask)) return false;\n",
-	"    var m = convert_addr(mask);\n",
-	"    return ((convert_addr(ip) & m) >>> 0) === ((convert_addr(pattern) & m) >>> 0);\n",
-	"}\n",
-	"function shExpMatch(str, shexp) {\n",
-	"    var s = String(str), p = String(shexp), i = 0, j = 0, star = -1, mark = 0;\n",
-	"    while (i < s.length) {\n",
-	"        if (j < p.length && (p.charAt(j) === '?' || p.charAt(j) === s.charAt(i))) {\n",
-	"            i++;\n",
-	"            j++;\n",
-	"        } else if (j < p.length && p.charAt(j) === '*') {\n",
-	"            star = j++;\n",
-	"            mark = i;\n",
-	"        } else if (star >= 0) {\n",
-	"            j = star + 1;\n",
-	"            i = ++mark;\n",
-	"        } else {\n",
-	"            return false;\n",
-	"        }\n",
-	"    }\n",
-	"    while (j < p.length && p.charAt(j) === '*') j++;\n",
-	"    return j === p.length;\n",
 	"}\n",
 	"var egressDays = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];\n",
 	"var egressMonths = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', "
@@ -225,6 +185,20 @@ static duk_ret_t js_in_net_ex(duk_context *ctx)
 	return 1;
 }
 
+static duk_ret_t js_in_net(duk_context *ctx)
+{
+	duk_push_boolean(ctx, pac_in_net(duk_safe_to_string(ctx, 0), duk_safe_to_string(ctx, 1),
+					 duk_safe_to_string(ctx, 2)));
+	return 1;
+}
+
+static duk_ret_t js_sh_exp_match(duk_context *ctx)
+{
+	duk_push_boolean(ctx,
+			 pac_sh_exp_match(duk_safe_to_string(ctx, 0), duk_safe_to_string(ctx, 1)));
+	return 1;
+}
+
 static duk_ret_t js_sort_ip_list(duk_context *ctx)
 {
 	char *sorted = pac_sort_ip_list(duk_safe_to_string(ctx, 0));
@@ -256,6 +230,8 @@ static const duk_function_list_entry natives[] = {
 	{ "dnsResolveEx", js_dns_resolve_ex, 1 },
 	{ "myIpAddress", js_my_ip, 0 },
 	{ "myIpAddressEx", js_my_ip_ex, 0 },
+	{ "isInNet", js_in_net, 3 },
+	{ "shExpMatch", js_sh_exp_match, 2 },
 	{ "isInNetEx", js_in_net_ex, 2 },
 	{ "sortIpAddressList", js_sort_ip_list, 1 },
 	{ "alert", js_alert, 1 },
@@ -284,12 +260,46 @@ static void error_line(duk_context *ctx, const char *name, char *err, size_t err
 		err_printf(err, errsz, "%s: %s", name, shown);
 }
 
-/* Runs the global code of src (named name) in ctx; false with err filled. */
-static bool run_global(duk_context *ctx, const char *src, size_t len, const char *name, char *err,
-		       size_t errsz)
+/* What a compiled script's copy is valid for: this duktape and this egress. */
+#define CODE_KEY "duktape-" DUK_GIT_DESCRIBE "-egress-" EGRESS_VERSION
+
+/* Pushes the compiled global code of src: the cached copy with reuse, else compiled
+ * (and then cached with reuse). False with err filled. */
+static bool push_compiled(duk_context *ctx, const char *src, size_t len, const char *name,
+			  bool reuse, char *err, size_t errsz)
 {
+	char *code;
+	size_t codelen;
+
+	if (reuse && pac_code_load(CODE_KEY, src, len, &code, &codelen)) {
+		memcpy(duk_push_fixed_buffer(ctx, codelen), code, codelen);
+		free(code);
+		duk_load_function(ctx);
+		return true;
+	}
 	duk_push_string(ctx, name);
-	if (duk_pcompile_lstring_filename(ctx, 0, src, len) != 0 || duk_pcall(ctx, 0) != 0) {
+	if (duk_pcompile_lstring_filename(ctx, 0, src, len) != 0) {
+		error_line(ctx, name, err, errsz);
+		return false;
+	}
+	if (reuse) {
+		duk_dup_top(ctx);
+		duk_dump_function(ctx);
+		duk_size_t n;
+		const void *p = duk_get_buffer(ctx, -1, &n);
+		pac_code_store(CODE_KEY, src, len, p, n);
+		duk_pop(ctx);
+	}
+	return true;
+}
+
+/* Runs the global code of src (named name) in ctx; false with err filled. */
+static bool run_global(duk_context *ctx, const char *src, size_t len, const char *name, bool reuse,
+		       char *err, size_t errsz)
+{
+	if (!push_compiled(ctx, src, len, name, reuse, err, errsz))
+		return false;
+	if (duk_pcall(ctx, 0) != 0) {
 		error_line(ctx, name, err, errsz);
 		return false;
 	}
@@ -297,26 +307,27 @@ static bool run_global(duk_context *ctx, const char *src, size_t len, const char
 	return true;
 }
 
-/* Defines the helpers written in JavaScript in ctx. */
-static bool define_helpers(duk_context *ctx, char *err, size_t errsz)
+/* Defines the helpers written in JavaScript in ctx (their compiled form cached with
+ * reuse, as the script's is). */
+static bool define_helpers(duk_context *ctx, bool reuse, char *err, size_t errsz)
 {
-	duk_push_string(ctx, "");
-	for (size_t i = 0; i < sizeof(helpers_js) / sizeof(helpers_js[0]); i++) {
-		duk_push_string(ctx, helpers_js[i]);
-		duk_concat(ctx, 2);
+	static char text[8192];
+	static size_t len;
+
+	if (!len) {
+		for (size_t i = 0; i < sizeof(helpers_js) / sizeof(helpers_js[0]); i++) {
+			size_t n = strlen(helpers_js[i]);
+			if (len + n >= sizeof(text))
+				return err_printf(err, errsz, "egress's PAC helpers do not fit");
+			memcpy(text + len, helpers_js[i], n);
+			len += n;
+		}
 	}
-	duk_push_string(ctx, "egress's PAC helpers");
-	/* duk_pcompile takes the source and then the file name from the stack. */
-	if (duk_pcompile(ctx, 0) != 0 || duk_pcall(ctx, 0) != 0) {
-		error_line(ctx, "egress's PAC helpers", err, errsz);
-		return false;
-	}
-	duk_pop(ctx);
-	return true;
+	return run_global(ctx, text, len, "egress's PAC helpers", reuse, err, errsz);
 }
 
 bool pac_js_find(const char *script, size_t len, const char *name, const char *url,
-		 const char *host, char **result, char *err, size_t errsz)
+		 const char *host, bool reuse_code, char **result, char *err, size_t errsz)
 {
 	duk_context *ctx = duk_create_heap_default();
 	bool ok = false;
@@ -327,7 +338,8 @@ bool pac_js_find(const char *script, size_t len, const char *name, const char *u
 	duk_push_global_object(ctx);
 	duk_put_function_list(ctx, -1, natives);
 	duk_pop(ctx);
-	if (!define_helpers(ctx, err, errsz) || !run_global(ctx, script, len, name, err, errsz))
+	if (!define_helpers(ctx, reuse_code, err, errsz) ||
+	    !run_global(ctx, script, len, name, reuse_code, err, errsz))
 		goto done;
 	/* Microsoft's IPv6-aware entry point first, when the script has one. */
 	bool ex = duk_get_global_string(ctx, "FindProxyForURLEx") && duk_is_function(ctx, -1);

@@ -9,9 +9,10 @@
 
 /* The answer of the script (len bytes, named name in messages) for url and host, in
  * *result (malloc'd). False with the engine's message, and the script's line where
- * known, in err. */
+ * known, in err. With reuse_code, the compiled script is taken from the cache when
+ * there and put there when not (pac_cache.h). */
 bool pac_js_find(const char *script, size_t len, const char *name, const char *url,
-		 const char *host, char **result, char *err, size_t errsz);
+		 const char *host, bool reuse_code, char **result, char *err, size_t errsz);
 
 /* What the date and time helpers take for now, in milliseconds since the epoch; 0 (the
  * default): the clock. For the unit tests. */

@@ -136,6 +136,49 @@ char *pac_my_ip_ex(void)
 	return text;
 }
 
+bool pac_in_net(const char *host, const char *pattern, const char *mask)
+{
+	struct in_addr h, p, m;
+	char *resolved = NULL;
+	bool in = false;
+
+	if (inet_pton(AF_INET, pattern, &p) != 1 || inet_pton(AF_INET, mask, &m) != 1)
+		return false;
+	if (inet_pton(AF_INET, host, &h) != 1) {
+		resolved = pac_dns_resolve(host);
+		if (!resolved || inet_pton(AF_INET, resolved, &h) != 1) {
+			free(resolved);
+			return false;
+		}
+	}
+	in = (h.s_addr & m.s_addr) == (p.s_addr & m.s_addr);
+	free(resolved);
+	return in;
+}
+
+bool pac_sh_exp_match(const char *s, const char *p)
+{
+	/* Only the last "*" is ever resumed: linear in practice, quadratic at worst. */
+	const char *star = NULL, *resume = NULL;
+	while (*s) {
+		if (*p == '*') {
+			star = p++;
+			resume = s;
+		} else if (*p && (*p == '?' || *p == *s)) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star + 1;
+			s = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return !*p;
+}
+
 bool pac_in_net_ex(const char *ip, const char *prefix)
 {
 	char net[INET6_ADDRSTRLEN + 1];

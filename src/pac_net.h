@@ -21,6 +21,14 @@ char *pac_my_ip(void);
  * link-local ones left out, joined by ";"; "" if none. */
 char *pac_my_ip_ex(void);
 
+/* isInNet: whether host (an IPv4 literal, else its first IPv4 address) is in the
+ * network pattern/mask (dotted quads); false when it does not resolve. */
+bool pac_in_net(const char *host, const char *pattern, const char *mask);
+
+/* shExpMatch: whether s matches the shell pattern p ("*" any run, "?" one
+ * character), case-sensitively as browsers do. */
+bool pac_sh_exp_match(const char *s, const char *p);
+
 /* isInNetEx: whether ip (an IPv4 or IPv6 literal) is inside prefix ("10.0.0.0/8",
  * "fd00::/8"); false for anything malformed. */
 bool pac_in_net_ex(const char *ip, const char *prefix);

@@ -36,6 +36,8 @@ struct route {
 	const char *pac, *pac_origin;
 	char *pac_answer;	 /* what the PAC returned, owned; NULL: not run */
 	char pac_label[ERR_MAX]; /* "PAC URL", the why of the ways it gave */
+	char pac_how[192];	 /* how it was had: read, fetched, cached... */
+	char pac_url[320];	 /* the URL "--pac auto" found (WPAD_URL_MAX) */
 };
 
 /* Why there is no route: the line for "egress: %s", and whether the command line is

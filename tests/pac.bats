@@ -35,7 +35,7 @@ setup_file() {
 }
 
 setup() {
-	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache WPAD_NAME=wpad.corp.test
 }
 
 # pac NAME BODY: a PAC file NAME in $PACS whose FindProxyForURL body is BODY.
@@ -84,7 +84,7 @@ ms_saw() {
 	printf 'host localhost\n  pac http://127.0.0.1:%s/rules.pac\n' "$PACWEB_PORT" >"$BATS_TEST_TMPDIR/config"
 	banner_via --config "$BATS_TEST_TMPDIR/config" localhost "$T_PORT"
 	run -0 egress --explain --config "$BATS_TEST_TMPDIR/config" localhost "$T_PORT"
-	assert_line "PAC http://127.0.0.1:$PACWEB_PORT/rules.pac (from $BATS_TEST_TMPDIR/config:2)"
+	assert_line --regexp "^PAC http://127.0.0.1:$PACWEB_PORT/rules.pac \\(from $BATS_TEST_TMPDIR/config:2\\): cached copy, fresh for 3[0-9]{3} s more\$"
 	assert_line "PAC answer for localhost: \"SOCKS5 127.0.0.1:$MS_PORT\""
 	assert_line "way 1: socks5h://127.0.0.1:$MS_PORT (from PAC http://127.0.0.1:$PACWEB_PORT/rules.pac)"
 }
@@ -171,7 +171,7 @@ ms_saw() {
 	run -0 --separate-stderr egress --pac "$PACS/alert.pac" 127.0.0.1 "$T_PORT" </dev/null
 	refute_stderr
 	run -0 --separate-stderr egress --explain --pac "$PACS/alert.pac" 127.0.0.1 "$T_PORT"
-	assert_line "PAC $PACS/alert.pac (from --pac)"
+	assert_line "PAC $PACS/alert.pac (from --pac): read from the file"
 	assert_line "PAC answer for 127.0.0.1: \"PROXY 127.0.0.1:$SQUID_PORT; DIRECT\""
 	assert_line "way 1: http://127.0.0.1:$SQUID_PORT (from PAC $PACS/alert.pac)"
 	assert_line "way 2: direct (PAC $PACS/alert.pac says DIRECT)"
@@ -196,4 +196,139 @@ ms_saw() {
 	banner_via -U "$PROXY_USER" -x "http://127.0.0.1:$SQB_PORT" 127.0.0.1 "$T_PORT"
 	run -2 --separate-stderr egress --proxy-auth-hosts 'a/b' --pac "$PACS/auth.pac" 127.0.0.1 "$T_PORT" </dev/null
 	assert_stderr --partial 'egress: --proxy-auth-hosts: bad host pattern "a/b"'
+}
+
+@test "a fetched PAC is cached: fresh, it is not fetched again; stale, it stands in for a dead server" {
+	mkdir -p "$BATS_TEST_TMPDIR/web"
+	cp "$PACS/rules.pac" "$BATS_TEST_TMPDIR/web/proxy.pac"
+	start_http PACTMP "$BATS_TEST_TMPDIR/web"
+	local url=http://127.0.0.1:$PACTMP_PORT/proxy.pac
+	banner_via --pac "$url" 127.0.0.1 "$T_PORT"
+	local copy
+	copy=$(ls "$XDG_CACHE_HOME"/egress/pac-*)
+	[[ $(stat -c %a "$copy") == 600 && $(stat -c %a "$XDG_CACHE_HOME/egress") == 700 ]] ||
+		fail "cache modes: $(stat -c '%a %n' "$copy" "$XDG_CACHE_HOME/egress")"
+	run -0 egress --explain --pac "$url" 127.0.0.1 "$T_PORT"
+	assert_line --regexp "^PAC $url \(from --pac\): cached copy, fresh for 3[0-9]{3} s more\$"
+	(($(grep -c 'GET /proxy.pac' "$PACTMP_LOG") == 1)) || fail "fetched again: $(cat "$PACTMP_LOG")"
+	# The server goes away: the fresh copy serves without a word.
+	stop_pid "$PACTMP_PID"
+	banner_via --pac "$url" 127.0.0.1 "$T_PORT"
+	# Stale: used, with a warning, since the server cannot be reached.
+	sed -i '3s/ .*/ 0/' "$copy"
+	run -0 --separate-stderr egress --pac "$url" 127.0.0.1 "$T_PORT" </dev/null
+	assert_output 'hello from the target'
+	assert_stderr --regexp "^egress: cannot fetch the PAC $url: .*; using the copy of $url cached at [0-9-]+ [0-9:]+\$"
+	# A copy that is not private is not trusted.
+	chmod 644 "$copy"
+	run -3 --separate-stderr egress --pac "$url" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr --partial "egress: cannot fetch the PAC $url: "
+}
+
+@test "a stale cached PAC is fetched again; Cache-Control max-age and no-store are obeyed" {
+	mkdir -p "$BATS_TEST_TMPDIR/web"
+	cp "$PACS/rules.pac" "$BATS_TEST_TMPDIR/web/proxy.pac"
+	start_http PACTMP "$BATS_TEST_TMPDIR/web"
+	local url=http://127.0.0.1:$PACTMP_PORT/proxy.pac
+	banner_via --pac "$url" 127.0.0.1 "$T_PORT"
+	sed -i '3s/ .*/ 0/' "$XDG_CACHE_HOME"/egress/pac-*
+	banner_via --pac "$url" 127.0.0.1 "$T_PORT"
+	(($(grep -c 'GET /proxy.pac' "$PACTMP_LOG") == 2)) || fail "not fetched again: $(cat "$PACTMP_LOG")"
+	start_fakeproxy CC --header 'Cache-Control: max-age=120' --banner-file "$PACS/rules.pac" status 200 OK
+	run -0 egress --explain --pac "http://127.0.0.1:$CC_PORT/x.pac" 127.0.0.1 "$T_PORT"
+	run -0 egress --explain --pac "http://127.0.0.1:$CC_PORT/x.pac" 127.0.0.1 "$T_PORT"
+	assert_line --regexp "^PAC http://127.0.0.1:$CC_PORT/x.pac \(from --pac\): cached copy, fresh for 1[0-9]{2} s more\$"
+	start_fakeproxy NS --header 'Cache-Control: no-store' --banner-file "$PACS/rules.pac" status 200 OK
+	run -0 egress --explain --pac "http://127.0.0.1:$NS_PORT/x.pac" 127.0.0.1 "$T_PORT"
+	assert_line "PAC http://127.0.0.1:$NS_PORT/x.pac (from --pac): fetched"
+	run -0 egress --explain --pac "http://127.0.0.1:$NS_PORT/x.pac" 127.0.0.1 "$T_PORT"
+	assert_line "PAC http://127.0.0.1:$NS_PORT/x.pac (from --pac): fetched"
+}
+
+# in_private_net CMD...: CMD as root in private mount, UTS and network namespaces
+# (its own loopback, host name, /etc/hosts and /etc/resolv.conf). Skips elsewhere.
+in_private_net() {
+	((EUID == 0)) || skip "WPAD over DNS needs root: a private network namespace with a server on port 80"
+	local -a try=(unshare --mount --uts --net --propagation private)
+	if ! "${try[@]}" true 2>/dev/null; then
+		if ! grep -q ' shared:' /proc/self/mountinfo && unshare --mount --uts --net --propagation unchanged true 2>/dev/null; then
+			try=(unshare --mount --uts --net --propagation unchanged)
+		else
+			skip "needs private mount, UTS and network namespaces"
+		fi
+	fi
+	"${try[@]}" "$@"
+}
+
+@test "--pac auto finds the PAC by WPAD over DNS: the host's domain, its parents, the search domains" {
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/web"
+	printf "function FindProxyForURL(u, h) { return 'PROXY 127.0.0.1:3128; DIRECT'; }\n" >"$d/web/wpad.dat"
+	printf '127.0.0.1 localhost\n127.0.0.1 box.branch.corp.test box\n127.0.0.1 %s\n' "$WPAD_NAME" >"$d/hosts"
+	printf 'nameserver 127.0.0.1\nsearch lab.corp.test\noptions timeout:1 attempts:1\n' >"$d/resolv.conf"
+	cat >"$d/inside" <<-EOF
+		set -e
+		ip link set lo up
+		hostname box.branch.corp.test
+		mount --bind '$d/hosts' /etc/hosts
+		mount --bind '$d/resolv.conf' /etc/resolv.conf
+		'$PYTHON' -m http.server --bind 127.0.0.1 --directory '$d/web' 80 >'$d/http.log' 2>&1 &
+		for i in \$(seq 100); do ss -ltn | grep -q '127.0.0.1:80 ' && break; sleep 0.05; done
+		'$EGRESS' -v --pac auto --explain db 22 2>'$d/stderr'
+		'$EGRESS' --pac auto --explain db 22
+		kill %1
+	EOF
+	in_private_net bash "$d/inside" >"$d/out" 2>&1 || fail "$(cat "$d/out" "$d/stderr" 2>&1)"
+	run cat "$d/out"
+	assert_line "PAC http://wpad.corp.test/wpad.dat (from --pac): WPAD over DNS; fetched, cached"
+	assert_line "way 1: http://127.0.0.1:3128 (from PAC http://wpad.corp.test/wpad.dat)"
+	assert_line "way 2: direct (PAC http://wpad.corp.test/wpad.dat says DIRECT)"
+	assert_line --regexp "^PAC http://wpad.corp.test/wpad.dat \(from --pac\): WPAD over DNS; cached copy, fresh for 3[0-9]{3} s more\$"
+	run cat "$d/stderr"
+	assert_line "egress: WPAD: 3 candidates (this machine: box.branch.corp.test)"
+	assert_line --index 1 "egress: WPAD: trying http://wpad.branch.corp.test/wpad.dat"
+	assert_line --index 2 "egress: WPAD: trying http://wpad.corp.test/wpad.dat"
+}
+
+@test "--pac auto: a search domain's wpad, and no PAC anywhere is status 3 naming the tries" {
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/web"
+	printf "function FindProxyForURL(u, h) { return 'DIRECT'; }\n" >"$d/web/wpad.dat"
+	printf '127.0.0.1 localhost\n127.0.0.1 box\n127.0.0.1 wpad.lab.example\n' >"$d/hosts"
+	printf 'nameserver 127.0.0.1\nsearch lab.example\noptions timeout:1 attempts:1\n' >"$d/resolv.conf"
+	cat >"$d/inside" <<-EOF
+		ip link set lo up
+		hostname box
+		mount --bind '$d/hosts' /etc/hosts
+		mount --bind '$d/resolv.conf' /etc/resolv.conf
+		'$EGRESS' --pac auto --explain db 22
+		echo "status \$?"
+		'$PYTHON' -m http.server --bind 127.0.0.1 --directory '$d/web' 80 >'$d/http.log' 2>&1 &
+		for i in \$(seq 100); do ss -ltn | grep -q '127.0.0.1:80 ' && break; sleep 0.05; done
+		EGRESS_PAC=auto '$EGRESS' --explain db 22
+		kill %1
+	EOF
+	in_private_net bash "$d/inside" >"$d/out" 2>&1 || fail "$(cat "$d/out")"
+	run cat "$d/out"
+	assert_line --index 0 --partial "egress: --pac auto: WPAD found no PAC at http://wpad.lab.example/wpad.dat; last: cannot fetch the PAC http://wpad.lab.example/wpad.dat: "
+	assert_line "status 3"
+	assert_line "PAC http://wpad.lab.example/wpad.dat (from EGRESS_PAC): WPAD over DNS; fetched, cached"
+	assert_line "way 1: direct (PAC http://wpad.lab.example/wpad.dat says DIRECT)"
+}
+
+@test "--pac auto takes GNOME's autoconfig-url first" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cat >"$BATS_TEST_TMPDIR/bin/gsettings" <<-EOF
+		#!/bin/sh
+		case "\$*" in
+		"get org.gnome.system.proxy mode") echo "'auto'" ;;
+		"get org.gnome.system.proxy autoconfig-url") echo "'http://127.0.0.1:$PACWEB_PORT/rules.pac'" ;;
+		*) exit 1 ;;
+		esac
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bin/gsettings"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH banner_via --pac auto 127.0.0.1 "$T_PORT"
+	squid_saw "127.0.0.1:$T_PORT"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run -0 egress --explain --pac auto 127.0.0.1 "$T_PORT"
+	assert_line --regexp "^PAC http://127.0.0.1:$PACWEB_PORT/rules.pac \(from --pac\): GNOME's proxy settings; cached copy, fresh for"
 }

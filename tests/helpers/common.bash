@@ -32,6 +32,8 @@ fi
 unset EGRESS_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY http_proxy HTTP_PROXY \
 	no_proxy NO_PROXY
 export XDG_CONFIG_HOME=$BATS_RUN_TMPDIR/no-config EGRESS_SYSTEM_CONFIG=
+# Nor may a cached PAC of the user's leak in, or one of ours out.
+export XDG_CACHE_HOME=$BATS_RUN_TMPDIR/cache
 
 # egress ARGS...: run $EGRESS, killed after EGRESS_TIMEOUT (default 60) seconds so
 # that a hung binary fails its test instead of hanging the suite.

@@ -20,7 +20,9 @@ Modes:
   coalesce           the 200 reply and the banner (--banner / --banner-file) in ONE
                      send(); then a tunnel to the target if it can be reached, else
                      the proxy half-closes and waits for the client to go away.
-  status CODE REASON reply CODE REASON (407 adds Proxy-Authenticate), then close.
+  status CODE REASON reply CODE REASON (407 adds Proxy-Authenticate), then close; the
+                     body is --banner / --banner-file if given (an HTTP server of one
+                     file, with --header lines: a PAC server with caching headers).
   garbage [TEXT]     reply with non-HTTP bytes, then close.
   close              read the request, close without a reply.
   silent             read the request, never answer, keep the connection open.
@@ -219,7 +221,7 @@ def handle(conn, peer, opts):
     if mode == "status":
         code = args[0] if args else "403"
         reason = " ".join(args[1:]) if len(args) > 1 else "Forbidden"
-        body = b"fakeproxy says no\n"
+        body = banner_bytes(opts) or b"fakeproxy says no\n"
         head = "HTTP/1.1 %s %s\r\n" % (code, reason)
         if code == "407":
             head += 'Proxy-Authenticate: Basic realm="fakeproxy"\r\n'

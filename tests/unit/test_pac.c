@@ -1,12 +1,17 @@
 /* Unit tests for the PAC machinery: every helper of pac_js.c against known answers
  * (the clock fixed, names that resolve on every machine), pac_net.c's address
  * functions, pac_eval.c's bounds, and route_from_pac's reading of an answer. */
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "pac_cache.h"
 #include "pac_eval.h"
 #include "pac_js.h"
 #include "pac_net.h"
+#include "pac_wpad.h"
 #include "route.h"
 #include "tap.h"
 
@@ -22,7 +27,7 @@ static char *js(const char *expr)
 	snprintf(script, sizeof(script),
 		 "function FindProxyForURL(url, host) { return String(%s); }", expr);
 	if (!pac_js_find(script, strlen(script), "test.pac", "https://h.example:22/", "h.example",
-			 &last, err, sizeof(err)))
+			 false, &last, err, sizeof(err)))
 		return err;
 	return last;
 }
@@ -136,18 +141,20 @@ static void test_scripts(void)
 	char *r = NULL;
 	const char *ex = "function FindProxyForURL(u, h) { return 'DIRECT'; }\n"
 			 "function FindProxyForURLEx(u, h) { return 'PROXY [::1]:3128'; }";
-	CHECK(pac_js_find(ex, strlen(ex), "ex.pac", "https://h/", "h", &r, err, sizeof(err)) &&
+	CHECK(pac_js_find(ex, strlen(ex), "ex.pac", "https://h/", "h", false, &r, err,
+			  sizeof(err)) &&
 	      !strcmp(r, "PROXY [::1]:3128"));
 	free(r);
 	const char *syntax = "function FindProxyForURL(u, h) {\n  return 'DIRECT'\n  var = 3;\n}";
-	CHECK(!pac_js_find(syntax, strlen(syntax), "s.pac", "https://h/", "h", &r, err,
+	CHECK(!pac_js_find(syntax, strlen(syntax), "s.pac", "https://h/", "h", false, &r, err,
 			   sizeof(err)) &&
 	      !strncmp(err, "s.pac: SyntaxError: ", 20) && strstr(err, "(line 3"));
 	const char *none = "var x = 1;";
-	CHECK(!pac_js_find(none, strlen(none), "n.pac", "https://h/", "h", &r, err, sizeof(err)) &&
+	CHECK(!pac_js_find(none, strlen(none), "n.pac", "https://h/", "h", false, &r, err,
+			   sizeof(err)) &&
 	      !strcmp(err, "n.pac: defines no function FindProxyForURL"));
 	const char *args = "function FindProxyForURL(u, h) { return u + ' ' + h; }";
-	CHECK(pac_js_find(args, strlen(args), "a.pac", "https://db:22/", "db", &r, err,
+	CHECK(pac_js_find(args, strlen(args), "a.pac", "https://db:22/", "db", false, &r, err,
 			  sizeof(err)) &&
 	      !strcmp(r, "https://db:22/ db"));
 	free(r);
@@ -227,8 +234,128 @@ static void test_answers(void)
 	CHECK(!strcmp(ways(""), "! PAC t.pac gave no way egress knows for this target: \"\""));
 }
 
+/* The WPAD candidates of fqdn and resolv, ";"-joined, as host names. */
+static const char *candidates(const char *fqdn, const char *resolv)
+{
+	static char out[2048];
+	char urls[WPAD_MAX_CANDIDATES][WPAD_URL_MAX];
+	size_t n = wpad_candidates(fqdn, resolv, urls, WPAD_MAX_CANDIDATES), used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *h = urls[i] + strlen("http://");
+		used += (size_t)snprintf(out + used, sizeof(out) - used, "%s%.*s", i ? ";" : "",
+					 (int)strcspn(h, "/"), h);
+	}
+	return out;
+}
+
+static void test_wpad(void)
+{
+	char url[WPAD_URL_MAX * 2];
+	CHECK(!strcmp(candidates("box.branch.corp.example.com", NULL),
+		      "wpad.branch.corp.example.com;wpad.corp.example.com;wpad.example.com"));
+	/* Never wpad.com: a parent needs two labels. */
+	CHECK(!strcmp(candidates("box.example.com", NULL), "wpad.example.com"));
+	CHECK(!strcmp(candidates("box.com", NULL), ""));
+	CHECK(!strcmp(candidates("box", NULL), ""));
+	CHECK(!strcmp(candidates(NULL, NULL), ""));
+	CHECK(!strcmp(candidates("Box.Corp.Test.", NULL), "wpad.corp.test"));
+	/* The search domains after, without repeats; "domain" too; comments ignored. */
+	CHECK(!strcmp(candidates("box.a.corp.test",
+				 "# search x.y\nnameserver 10.0.0.1\n"
+				 "search lab.corp.test a.corp.test\tother.example\n"
+				 "domain dom.test\n"),
+		      "wpad.a.corp.test;wpad.corp.test;wpad.lab.corp.test;wpad.other.example;"
+		      "wpad.dom.test"));
+	CHECK(!strcmp(candidates(NULL, "search single\n"), ""));
+	char urls[2][WPAD_URL_MAX];
+	CHECK(wpad_candidates("h.a.b.c.d", NULL, urls, 2) == 2);
+	snprintf(url, sizeof(url), "%s", urls[0]);
+	CHECK(!strcmp(url, "http://wpad.a.b.c.d/wpad.dat"));
+}
+
+static void test_cache_expiry(void)
+{
+	bool store;
+	time_t now = 1000000;
+	CHECK(pac_cache_expiry(NULL, -1, -1, now, &store) == now + 3600 && store);
+	CHECK(pac_cache_expiry("max-age=120", -1, -1, now, &store) == now + 120 && store);
+	CHECK(pac_cache_expiry("public, Max-Age=60, must-revalidate", -1, -1, now, &store) ==
+	      now + 60);
+	CHECK(pac_cache_expiry("no-store", -1, -1, now, &store) == now && !store);
+	CHECK(pac_cache_expiry("no-cache", now + 500, -1, now, &store) == now && store);
+	CHECK(pac_cache_expiry("private", now + 500, -1, now, &store) == now + 500);
+	/* Expires counts from the server's Date, not from our clock. */
+	CHECK(pac_cache_expiry(NULL, 5000, 4000, now, &store) == now + 1000);
+	CHECK(pac_cache_expiry(NULL, 0, -1, now, &store) < now);
+	CHECK(pac_cache_expiry("s-maxage=9", -1, -1, now, &store) == now + 3600);
+}
+
+static char cache_dir[] = "/tmp/egress-test-pac-XXXXXX";
+
+/* The compiled-code cache: only this very script, key and a private file of ours. */
+static void test_code_cache(void)
+{
+	char path[512], *code = NULL;
+	size_t n = 0;
+	const char *script = "function FindProxyForURL(u, h) { return 'DIRECT'; }";
+
+	pac_code_store("k1", script, strlen(script), "CODE", 4);
+	CHECK(pac_code_load("k1", script, strlen(script), &code, &n) && n == 4 &&
+	      !memcmp(code, "CODE", 4));
+	free(code);
+	CHECK(!pac_code_load("k2", script, strlen(script), &code, &n) && !code);
+	CHECK(!pac_code_load("k1", script, strlen(script) - 1, &code, &n));
+	/* The same length and hash bucket are not enough: the script is compared whole. */
+	snprintf(path, sizeof(path), "%s/egress", cache_dir);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL)
+		if (!strncmp(e->d_name, "code-", 5))
+			snprintf(path, sizeof(path), "%s/egress/%s", cache_dir, e->d_name);
+	if (d)
+		closedir(d);
+	FILE *f = fopen(path, "r+");
+	CHECK(f != NULL);
+	if (f) {
+		fseek(f, (long)strlen("egress-pac-code 1 k1 52\n") + 10, SEEK_SET);
+		fputc('X', f);
+		fclose(f);
+	}
+	CHECK(!pac_code_load("k1", script, strlen(script), &code, &n));
+	pac_code_store("k1", script, strlen(script), "CODE", 4);
+	chmod(path, 0644);
+	CHECK(!pac_code_load("k1", script, strlen(script), &code, &n));
+	chmod(path, 0600);
+	CHECK(pac_code_load("k1", script, strlen(script), &code, &n));
+	free(code);
+	/* Through the engine: the second run loads what the first compiled. */
+	char *r = NULL;
+	const char *pac = "function FindProxyForURL(u, h) {\n return 'PROXY c:1';\n}";
+	CHECK(pac_js_find(pac, strlen(pac), "c.pac", "https://h/", "h", true, &r, err,
+			  sizeof(err)) &&
+	      !strcmp(r, "PROXY c:1"));
+	free(r);
+	CHECK(pac_js_find(pac, strlen(pac), "c.pac", "https://h/", "h", true, &r, err,
+			  sizeof(err)) &&
+	      !strcmp(r, "PROXY c:1"));
+	free(r);
+	const char *throws = "function FindProxyForURL(u, h) {\n\n throw new Error('x');\n}";
+	for (int i = 0; i < 2; i++)
+		CHECK(!pac_js_find(throws, strlen(throws), "t.pac", "https://h/", "h", true, &r,
+				   err, sizeof(err)) &&
+		      !strcmp(err, "t.pac: Error: x (line 3)"));
+}
+
 int main(void)
 {
+	/* Nothing of these tests goes into the user's own cache. */
+	if (!mkdtemp(cache_dir))
+		return 1;
+	setenv("XDG_CACHE_HOME", cache_dir, 1);
+	test_code_cache();
+	test_wpad();
+	test_cache_expiry();
 	setenv("TZ", "UTC", 1);
 	test_string_helpers();
 	test_dns_helpers();
@@ -236,5 +363,9 @@ int main(void)
 	test_scripts();
 	test_evaluate();
 	test_answers();
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cache_dir);
+	if (system(cmd) != 0)
+		CHECK(!"removing the test's cache");
 	return tap_done();
 }
