@@ -22,8 +22,12 @@ _egress() {
 	((last > 0)) && prev=${w[last - 1]}
 
 	case $prev in
-	--proxy-cacert | --proxy-cert | --proxy-key | --netrc-file | --config | --pac)
+	--proxy-cacert | --proxy-cert | --proxy-key | --netrc-file | --config)
 		mapfile -t COMPREPLY < <(compgen -f -- "$word")
+		return
+		;;
+	--pac)
+		mapfile -t COMPREPLY < <(compgen -W auto -- "$word"; compgen -f -- "$word")
 		return
 		;;
 	--proxy-auth)

@@ -104,6 +104,22 @@ completion_offers() {
 	assert_output "$dir/corp.conf"
 }
 
+@test "the bash completion offers auto and file names after --pac" {
+	local dir
+	dir=$(mktemp -d)
+	touch "$dir/au.pac"
+	run bash -c '
+		source "$1"; cd "$2"
+		COMP_LINE="egress --pac au"; COMP_POINT=${#COMP_LINE}
+		COMP_WORDS=(egress --pac au); COMP_CWORD=2
+		_egress
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$dir"
+	rm -rf "$dir"
+	assert_success
+	assert_output "auto
+au.pac"
+}
+
 @test "the man page's config file example is one egress reads" {
 	local example
 	example=$(mktemp)
