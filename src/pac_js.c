@@ -170,17 +170,17 @@ static duk_ret_t js_my_ip_ex(duk_context *ctx)
 static duk_ret_t js_in_net_ex(duk_context *ctx)
 {
 	const char *ip = duk_safe_to_string(ctx, 0), *prefix = duk_safe_to_string(ctx, 1);
-	char *resolved = NULL;
-	bool in;
+	bool in = pac_in_net_ex(ip, prefix);
 
-	/* A name is resolved, as isInNet does; the first address of either family. */
+	/* A name is resolved, as isInNet does: in when any of its addresses is, since
+	 * the prefix's family decides which of them can be. */
 	if (!pac_in_net_ex(ip, "0.0.0.0/0") && !pac_in_net_ex(ip, "::/0")) {
-		resolved = pac_dns_resolve_ex(ip);
-		if (resolved)
-			resolved[strcspn(resolved, ";")] = '\0';
+		char *all = pac_dns_resolve_ex(ip), *save = NULL;
+		for (char *a = all ? strtok_r(all, ";", &save) : NULL; a && !in;
+		     a = strtok_r(NULL, ";", &save))
+			in = pac_in_net_ex(a, prefix);
+		free(all);
 	}
-	in = pac_in_net_ex(resolved ? resolved : ip, prefix);
-	free(resolved);
 	duk_push_boolean(ctx, in);
 	return 1;
 }

@@ -13,6 +13,9 @@ setup() {
 	COMPLETION=$ROOT/completions/egress.bash
 	README=$ROOT/README.md
 	[[ -x $EGRESS ]] || fail "no egress binary at $EGRESS (build first, or set EGRESS)"
+	# The example's https:// proxy would take its CA from these, and a machine without
+	# ca-certificates may name a file that is not there: not what is tested here.
+	unset CURL_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR
 }
 
 # Long options (--name) in the text on stdin, one a line, sorted.
