@@ -18,7 +18,7 @@
 #include "err.h"
 #include "file_read.h"
 
-#define MAGIC "egress-pac-cache 1\n"
+#define MAGIC	   "egress-pac-cache 1\n"
 #define CODE_MAGIC "egress-pac-code 1 "
 
 /* The cache directory, created 0700 when create; false when there is no home. */
@@ -47,8 +47,8 @@ static bool cache_dir(char *buf, size_t bufsz, bool create)
 	return true;
 }
 
-static bool named_file(const char *prefix, const char *key, size_t keylen, char *buf,
-		       size_t bufsz, bool create)
+static bool named_file(const char *prefix, const char *key, size_t keylen, char *buf, size_t bufsz,
+		       bool create)
 {
 	char dir[4096];
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -116,14 +116,14 @@ static bool write_file(const char *path, const char *head, const void *const *pa
 	return true;
 }
 
-bool pac_cache_store(const char *url, const char *text, size_t len, time_t fetched,
-		     time_t expires, char *err, size_t errsz)
+bool pac_cache_store(const char *url, const char *text, size_t len, time_t fetched, time_t expires,
+		     char *err, size_t errsz)
 {
 	char path[4200], *head;
 	if (!cache_file(url, path, sizeof(path), true))
 		return err_printf(err, errsz, "no cache directory (XDG_CACHE_HOME or HOME)");
-	if (asprintf(&head, MAGIC "%s\n%lld %lld\n", url, (long long)fetched,
-		     (long long)expires) < 0)
+	if (asprintf(&head, MAGIC "%s\n%lld %lld\n", url, (long long)fetched, (long long)expires) <
+	    0)
 		return err_printf(err, errsz, "out of memory");
 	const void *parts[] = { text };
 	bool ok = write_file(path, head, parts, &len, 1, err, errsz);

@@ -25,8 +25,8 @@ struct pac_cached {
 enum pac_cache_state pac_cache_load(const char *url, time_t now, struct pac_cached *c);
 
 /* Keeps text as url's copy until expires; false (err filled) when it cannot. */
-bool pac_cache_store(const char *url, const char *text, size_t len, time_t fetched,
-		     time_t expires, char *err, size_t errsz);
+bool pac_cache_store(const char *url, const char *text, size_t len, time_t fetched, time_t expires,
+		     char *err, size_t errsz);
 
 /* The compiled form of a script, kept next to the PAC copies: compiling a large PAC
  * is most of what running it costs. A copy is "egress-pac-code 1 KEY LEN\n", the

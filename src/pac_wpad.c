@@ -63,7 +63,8 @@ size_t wpad_candidates(const char *fqdn, const char *resolv_conf, char (*out)[WP
 			char buf[1024];
 			snprintf(buf, sizeof(buf), "%.*s", (int)(len - 7), line + 7);
 			char *save = NULL;
-			for (char *d = strtok_r(buf, " \t\r", &save); d; d = strtok_r(NULL, " \t\r", &save))
+			for (char *d = strtok_r(buf, " \t\r", &save); d;
+			     d = strtok_r(NULL, " \t\r", &save))
 				n = add_domain(d, out, n, max);
 		}
 		line += len + (line[len] == '\n');

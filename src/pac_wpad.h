@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#define WPAD_URL_MAX 300
+#define WPAD_URL_MAX	    300
 #define WPAD_MAX_CANDIDATES 24
 
 /* The DNS candidates for a machine named fqdn (NULL: unknown) and a resolv.conf's
