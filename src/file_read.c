@@ -81,6 +81,7 @@ enum file_read_status file_read(const char *path, size_t max, const char *what, 
 		err_printf(err, errsz, "%s: out of memory", path);
 		return FILE_READ_ERROR;
 	}
+	buf[len] = '\0'; /* the spare byte: the text is a string too */
 	*out = buf;
 	*outlen = len;
 	return FILE_READ_OK;

@@ -274,9 +274,20 @@ static bool discover(const struct egress_config *cfg, struct route *r, struct bo
 			 i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS");
 		snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s",
 			 i ? ", " : "", cand[i]);
-		if (left > 0 && fetch_and_keep(cfg, r, cand[i], left, b, why))
+		/* GNOME may name a file. */
+		const char *path = file_path(cand[i]);
+		char ferr[ERR_MAX + 512];
+		struct stat st;
+		if (path && file_read(path, PAC_MAX, "PAC file", &b->buf, &b->len, &st, ferr,
+				      sizeof(ferr)) == FILE_READ_OK) {
 			found = i;
-		else if (left > 0)
+			strcat(r->pac_how, "read from the file");
+		} else if (path) {
+			refuse(why, "cannot read the PAC: %s", ferr);
+		} else if (left > 0 && fetch_and_keep(cfg, r, cand[i], left, b, why)) {
+			found = i;
+		}
+		if (found != i && (left > 0 || path))
 			snprintf(last, sizeof(last), "%s", why->line);
 	}
 	for (size_t i = 0; i < n && found == SIZE_MAX; i++)

@@ -331,4 +331,9 @@ in_private_net() {
 	squid_saw "127.0.0.1:$T_PORT"
 	PATH=$BATS_TEST_TMPDIR/bin:$PATH run -0 egress --explain --pac auto 127.0.0.1 "$T_PORT"
 	assert_line --regexp "^PAC http://127.0.0.1:$PACWEB_PORT/rules.pac \(from --pac\): GNOME's proxy settings; cached copy, fresh for"
+	# A file:// URL there is read, not fetched.
+	sed -i "s|'http://127.0.0.1:$PACWEB_PORT/rules.pac'|'file://$PACS/rules.pac'|" "$BATS_TEST_TMPDIR/bin/gsettings"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run -0 egress --explain --pac auto 127.0.0.1 "$T_PORT"
+	assert_line "PAC file://$PACS/rules.pac (from --pac): GNOME's proxy settings; read from the file"
+	assert_line "way 1: http://127.0.0.1:$SQUID_PORT (from PAC file://$PACS/rules.pac)"
 }
