@@ -29,8 +29,9 @@ struct config_files {
 	size_t nfiles;
 	struct config_note *notes;
 	size_t nnotes;
-	char **origins; /* the "FILE:LINE" strings the configuration points to */
-	size_t norigins;
+	/* Strings the configuration points to: "FILE:LINE" origins, joined patterns. */
+	char **strings;
+	size_t nstrings;
 	bool password;
 };
 
@@ -175,13 +176,13 @@ static char *joined(struct config_files *cf, const struct conf_line *l)
 			strcat(s, " ");
 		strcat(s, l->values[i]);
 	}
-	char **nv = realloc(cf->origins, (cf->norigins + 1) * sizeof(*nv));
+	char **nv = realloc(cf->strings, (cf->nstrings + 1) * sizeof(*nv));
 	if (!nv) {
 		free(s);
 		return NULL;
 	}
-	cf->origins = nv;
-	cf->origins[cf->norigins++] = s;
+	cf->strings = nv;
+	cf->strings[cf->nstrings++] = s;
 	return s;
 }
 
@@ -232,7 +233,7 @@ static bool option_line(struct reading *r, const struct conf_line *l, bool appli
 			    by ? "at " : "on the command line", by ? by : "") ||
 		       fail(r->err, r->errsz, r->path, l->lineno, "out of memory");
 	const char *where =
-		add_printf(&r->cf->origins, &r->cf->norigins, "%s:%u", r->path, l->lineno);
+		add_printf(&r->cf->strings, &r->cf->nstrings, "%s:%u", r->path, l->lineno);
 	struct option_source src = { false, where };
 	if (!where || apply_option(r->cfg, o, value, &src, why, sizeof(why)) != EGRESS_OK)
 		return fail(r->err, r->errsz, r->path, l->lineno, "%s",
@@ -338,10 +339,10 @@ void config_files_free(struct config_files *f)
 		conffile_free(&f->files[i]);
 	for (size_t i = 0; i < f->nnotes; i++)
 		free(f->notes[i].text);
-	for (size_t i = 0; i < f->norigins; i++)
-		free(f->origins[i]);
+	for (size_t i = 0; i < f->nstrings; i++)
+		free(f->strings[i]);
 	free(f->files);
 	free(f->notes);
-	free(f->origins);
+	free(f->strings);
 	free(f);
 }

@@ -25,18 +25,17 @@ bool host_pattern_check(const char *pattern, char *err, size_t errsz)
 	return true;
 }
 
-/* Whether s matches the glob p ("*" any run, "?" one character), ignoring case. The
- * backtracking is bounded: only the last "*" is ever resumed, so it is linear in
- * practice and quadratic at worst, on strings of at most a host name's length. */
-static bool glob_match(const char *p, const char *s)
+bool glob_match(const char *p, const char *s, bool fold_case)
 {
+	/* Only the last "*" is ever resumed: linear in practice, quadratic at worst. */
 	const char *star = NULL, *resume = NULL;
 	while (*s) {
 		if (*p == '*') {
 			star = p++;
 			resume = s;
-		} else if (*p == '?' ||
-			   (*p && tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
+		} else if (*p == '?' || (*p && (fold_case ? tolower((unsigned char)*p) ==
+								    tolower((unsigned char)*s)
+							  : *p == *s))) {
 			p++;
 			s++;
 		} else if (star) {
@@ -57,9 +56,9 @@ bool host_pattern_match_list(const char *const *patterns, size_t n, const char *
 	for (size_t i = 0; i < n; i++) {
 		const char *p = patterns[i];
 		if (p[0] == '!') {
-			if (glob_match(p + 1, host))
+			if (glob_match(p + 1, host, true))
 				return false;
-		} else if (glob_match(p, host)) {
+		} else if (glob_match(p, host, true)) {
 			hit = true;
 		}
 	}
@@ -93,7 +92,7 @@ static bool match_one(const char *pat, void *ctx)
 {
 	struct match_ctx *m = ctx;
 	const char *const one[] = { pat };
-	if (pat[0] == '!' && glob_match(pat + 1, m->host))
+	if (pat[0] == '!' && glob_match(pat + 1, m->host, true))
 		m->excluded = true;
 	else if (pat[0] != '!' && host_pattern_match_list(one, 1, m->host))
 		m->hit = true;

@@ -6,6 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Whether s matches the glob p: "*" any run, "?" one character; letters of either
+ * case when fold_case (host patterns), exactly otherwise (PAC's shExpMatch). */
+bool glob_match(const char *p, const char *s, bool fold_case);
+
 /* Whether pattern is one: not empty, not "!" alone, of the characters of host names
  * and IP addresses and the wildcards. False with the reason in err. */
 bool host_pattern_check(const char *pattern, char *err, size_t errsz);

@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "host_pattern.h"
+
 /* An address parsed: family AF_INET or AF_INET6, 0 if none. */
 struct pac_addr {
 	int family;
@@ -158,25 +160,7 @@ bool pac_in_net(const char *host, const char *pattern, const char *mask)
 
 bool pac_sh_exp_match(const char *s, const char *p)
 {
-	/* Only the last "*" is ever resumed: linear in practice, quadratic at worst. */
-	const char *star = NULL, *resume = NULL;
-	while (*s) {
-		if (*p == '*') {
-			star = p++;
-			resume = s;
-		} else if (*p && (*p == '?' || *p == *s)) {
-			p++;
-			s++;
-		} else if (star) {
-			p = star + 1;
-			s = ++resume;
-		} else {
-			return false;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return !*p;
+	return glob_match(p, s, false);
 }
 
 bool pac_in_net_ex(const char *ip, const char *prefix)

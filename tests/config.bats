@@ -33,16 +33,13 @@ conf() {
 
 # banner_via ARGS...: the banner of the target through egress ARGS..., stderr clean.
 banner_via() {
-	run -0 --separate-stderr egress "$@" </dev/null
-	assert_output 'hello from the target'
-	refute_stderr
+	tunnel_says 'hello from the target' "$@"
 }
 
 # squid_saw HOST: squid's access log has a CONNECT to HOST and the target's port
 # (written when the tunnel closes, so waited for).
 squid_saw() {
-	wait_log "$SQUID_DIR/access.log" " CONNECT $1:$T_PORT " ||
-		fail "squid did not log CONNECT $1:$T_PORT: $(cat "$SQUID_DIR/access.log" 2>&1)"
+	squid_logged "$1:$T_PORT"
 }
 
 refute_squid_saw() {

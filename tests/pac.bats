@@ -44,14 +44,7 @@ pac() {
 }
 
 banner_via() {
-	run -0 --separate-stderr egress "$@" </dev/null
-	assert_output 'hello from the target'
-	refute_stderr
-}
-
-squid_saw() {
-	wait_log "$SQUID_DIR/access.log" " CONNECT $1 " ||
-		fail "squid did not log CONNECT $1: $(cat "$SQUID_DIR/access.log" 2>&1)"
+	tunnel_says 'hello from the target' "$@"
 }
 
 tiny_saw() {
@@ -65,7 +58,7 @@ ms_saw() {
 
 @test "a PAC file chooses squid, tinyproxy, microsocks or DIRECT by its rules" {
 	banner_via --pac "$PACS/rules.pac" 127.0.0.1 "$T_PORT"
-	squid_saw "127.0.0.1:$T_PORT"
+	squid_logged "127.0.0.1:$T_PORT"
 	banner_via --pac "file://$PACS/rules.pac" 127.0.0.1 "$T2_PORT"
 	tiny_saw "127.0.0.1:$T2_PORT"
 	banner_via --pac "$PACS/rules.pac" localhost "$T_PORT"
@@ -78,7 +71,7 @@ ms_saw() {
 
 @test "a PAC over HTTP, from --pac, EGRESS_PAC or the config file" {
 	banner_via --pac "http://127.0.0.1:$PACWEB_PORT/rules.pac" 127.0.0.1 "$T_PORT"
-	squid_saw "127.0.0.1:$T_PORT"
+	squid_logged "127.0.0.1:$T_PORT"
 	EGRESS_PAC=http://127.0.0.1:$PACWEB_PORT/rules.pac banner_via localhost "$T_PORT"
 	ms_saw "$T_PORT"
 	printf 'host localhost\n  pac http://127.0.0.1:%s/rules.pac\n' "$PACWEB_PORT" >"$BATS_TEST_TMPDIR/config"
@@ -109,7 +102,7 @@ ms_saw() {
 	assert_output 'hello from the target'
 	assert_stderr --partial "egress: proxy 127.0.0.1:$DEAD_PORT failed: cannot reach proxy 127.0.0.1:$DEAD_PORT for 127.0.0.1:$T_PORT: Connection refused; trying the next one"
 	assert_stderr --partial "egress: using proxy 127.0.0.1:$SQUID_PORT (from PAC $PACS/chain.pac)"
-	squid_saw "127.0.0.1:$T_PORT"
+	squid_logged "127.0.0.1:$T_PORT"
 	pac direct.pac "return 'PROXY 127.0.0.1:$DEAD_PORT; DIRECT';"
 	run -0 --separate-stderr egress --pac "$PACS/direct.pac" 127.0.0.1 "$T3_PORT" </dev/null
 	assert_output 'hello from the target'
@@ -328,7 +321,7 @@ in_private_net() {
 	EOF
 	chmod +x "$BATS_TEST_TMPDIR/bin/gsettings"
 	PATH=$BATS_TEST_TMPDIR/bin:$PATH banner_via --pac auto 127.0.0.1 "$T_PORT"
-	squid_saw "127.0.0.1:$T_PORT"
+	squid_logged "127.0.0.1:$T_PORT"
 	PATH=$BATS_TEST_TMPDIR/bin:$PATH run -0 egress --explain --pac auto 127.0.0.1 "$T_PORT"
 	assert_line --regexp "^PAC http://127.0.0.1:$PACWEB_PORT/rules.pac \(from --pac\): GNOME's proxy settings; cached copy, fresh for"
 	# A file:// URL there is read, not fetched.

@@ -59,3 +59,20 @@ assert_connections() {
 	batslib_print_kv_single_or_multi 8 expected "$2 connection(s)" log "$(cat "$1")" |
 		batslib_decorate "wrong number of connections" | fail
 }
+
+# tunnel_says TEXT ARGS...: egress ARGS... (stdin empty) exits 0, prints exactly TEXT
+# and nothing on stderr.
+tunnel_says() {
+	local text=$1
+	shift
+	run -0 --separate-stderr egress "$@" </dev/null
+	assert_output "$text"
+	refute_stderr
+}
+
+# squid_logged HOST:PORT: squid's access log (start_squid's $SQUID_DIR) has a CONNECT
+# to HOST:PORT; it is written when the tunnel closes, so it is waited for (bounded).
+squid_logged() {
+	wait_log "$SQUID_DIR/access.log" " CONNECT $1 " ||
+		fail "squid did not log CONNECT $1: $(cat "$SQUID_DIR/access.log" 2>&1)"
+}
