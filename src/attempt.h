@@ -53,6 +53,21 @@ bool attempt_setup(CURL *h, struct attempt *a, CURLU *url, struct curl_slist *hd
 bool attempt_trace_attach(CURL *h, struct attempt_trace *t);
 void attempt_trace_detach(CURL *h);
 
+/* The steps of an attempt, for proxy.c's blocking tunnel_open and for listen mode,
+ * whose event loop drives the handle with libcurl's multi interface:
+ * attempt_prepare fills a for the route's way-th way; attempt_begin finds the
+ * credentials and sets up a handle (NULL with *e when it cannot; a->why "" when
+ * the reason was printed); attempt_end takes what libcurl answered (rc) and gives
+ * the tunnel, or frees the handle and says why in a->why. */
+struct tunnel;
+void attempt_prepare(struct attempt *a, const struct egress_config *cfg, const struct route *route,
+		     size_t way, const char *target_label);
+CURL *attempt_begin(struct attempt *a, struct curl_slist *hdrs, CURLU **url, enum egress_err *e);
+enum egress_err attempt_end(struct attempt *a, CURL *h, CURLU *url, CURLcode rc, struct tunnel *t);
+
+/* cfg's -H headers as libcurl's list (NULL when none); false when out of memory. */
+bool proxy_headers(const struct egress_config *cfg, struct curl_slist **out);
+
 /* Turns a failed attempt into an exit code and one line in a->why. */
 enum egress_err attempt_failure(struct attempt *a, CURL *h, CURLcode rc);
 

@@ -27,16 +27,25 @@ const char *proxy_library_version(void)
 	return buf;
 }
 
-/* One attempt through one proxy (or direct). On success t holds the tunnel. */
-static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struct tunnel *t)
+void attempt_prepare(struct attempt *a, const struct egress_config *cfg, const struct route *route,
+		     size_t way, const char *target_label)
 {
-	enum egress_err e = EGRESS_EIO;
-	CURLU *url = attempt_target_url(&a->cfg->target);
-	CURL *h = curl_easy_init();
-	curl_socket_t fd = CURL_SOCKET_BAD;
-	CURLcode rc;
-	long code = 0;
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->route = route;
+	a->way = &route->v[way];
+	a->proxy = a->way->proxy;
+	a->target_label = target_label;
+	if (a->proxy)
+		endpoint_str(&a->proxy->addr, a->proxy_label, sizeof(a->proxy_label));
+}
 
+CURL *attempt_begin(struct attempt *a, struct curl_slist *hdrs, CURLU **url, enum egress_err *e)
+{
+	CURL *h = NULL;
+
+	*url = NULL;
+	*e = EGRESS_EIO;
 	if (a->proxy) {
 		msg_verbose("using proxy %s (from %s)", a->proxy_label, a->way->why);
 		a->withheld = !route_may_send_password(a->cfg, a->way);
@@ -44,9 +53,9 @@ static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struc
 			msg_verbose("no password goes to %s: a PAC named it, and no "
 				    "--proxy-auth-hosts pattern matches it",
 				    a->proxy_label);
-		e = a->withheld ? EGRESS_OK
-				: creds_for_proxy(a->cfg, a->proxy, a->proxy_label, &a->creds);
-		if (e != EGRESS_OK) {
+		*e = a->withheld ? EGRESS_OK
+				 : creds_for_proxy(a->cfg, a->proxy, a->proxy_label, &a->creds);
+		if (*e != EGRESS_OK) {
 			a->why[0] = '\0'; /* said already */
 			goto fail;
 		}
@@ -58,17 +67,33 @@ static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struc
 	} else {
 		msg_verbose("connecting directly to %s (%s)", a->target_label, a->way->why);
 	}
-	if (!url || !h || !attempt_setup(h, a, url, hdrs)) {
+	*url = attempt_target_url(&a->cfg->target);
+	h = curl_easy_init();
+	if (!*url || !h || !attempt_setup(h, a, *url, hdrs)) {
 		snprintf(a->why, sizeof(a->why), "cannot set up libcurl for %s", a->target_label);
-		e = EGRESS_EIO;
+		*e = EGRESS_EIO;
 		goto fail;
 	}
 	/* libcurl has its own copy now. */
 	a->had_pass = a->creds.pass != NULL;
 	secret_free(a->creds.pass);
 	a->creds.pass = NULL;
+	*e = EGRESS_OK;
+	return h;
+fail:
+	curl_easy_cleanup(h);
+	curl_url_cleanup(*url);
+	*url = NULL;
+	creds_clear(&a->creds);
+	return NULL;
+}
 
-	rc = curl_easy_perform(h);
+enum egress_err attempt_end(struct attempt *a, CURL *h, CURLU *url, CURLcode rc, struct tunnel *t)
+{
+	enum egress_err e = EGRESS_EIO;
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	long code = 0;
+
 	if (rc != CURLE_OK) {
 		e = attempt_failure(a, h, rc);
 		goto fail;
@@ -87,7 +112,7 @@ static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struc
 		snprintf(a->why, sizeof(a->why), "libcurl gave no socket for %s", a->target_label);
 		goto fail;
 	}
-	/* Both point into *a, which ends with tunnel_open; a TLS tunnel's handle lives
+	/* Both point into *a, which ends with the attempt; a TLS tunnel's handle lives
 	 * on, and a failed curl_easy_recv would write its message into the buffer. */
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	attempt_trace_detach(h);
@@ -106,6 +131,34 @@ fail:
 	return e;
 }
 
+/* One attempt through one proxy (or direct). On success t holds the tunnel. */
+static enum egress_err try_one(struct attempt *a, struct curl_slist *hdrs, struct tunnel *t)
+{
+	CURLU *url;
+	enum egress_err e;
+	CURL *h = attempt_begin(a, hdrs, &url, &e);
+
+	if (!h)
+		return e;
+	return attempt_end(a, h, url, curl_easy_perform(h), t);
+}
+
+bool proxy_headers(const struct egress_config *cfg, struct curl_slist **out)
+{
+	struct curl_slist *hdrs = NULL;
+
+	for (size_t i = 0; i < cfg->headers.n; i++) {
+		struct curl_slist *n = curl_slist_append(hdrs, cfg->headers.v[i]);
+		if (!n) {
+			curl_slist_free_all(hdrs);
+			return false;
+		}
+		hdrs = n;
+	}
+	*out = hdrs;
+	return true;
+}
+
 enum egress_err tunnel_open(const struct egress_config *cfg, const struct route *route,
 			    struct tunnel *t)
 {
@@ -116,25 +169,13 @@ enum egress_err tunnel_open(const struct egress_config *cfg, const struct route 
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
 	endpoint_str(&cfg->target, t->target_label, sizeof(t->target_label));
-	for (size_t i = 0; i < cfg->headers.n; i++) {
-		struct curl_slist *n = curl_slist_append(hdrs, cfg->headers.v[i]);
-		if (!n) {
-			curl_slist_free_all(hdrs);
-			msg_err("out of memory");
-			return EGRESS_EIO;
-		}
-		hdrs = n;
+	if (!proxy_headers(cfg, &hdrs)) {
+		msg_err("out of memory");
+		return EGRESS_EIO;
 	}
 
 	for (size_t i = 0; i < route->n; i++) {
-		memset(&a, 0, sizeof(a));
-		a.cfg = cfg;
-		a.route = route;
-		a.way = &route->v[i];
-		a.proxy = a.way->proxy;
-		a.target_label = t->target_label;
-		if (a.proxy)
-			endpoint_str(&a.proxy->addr, a.proxy_label, sizeof(a.proxy_label));
+		attempt_prepare(&a, cfg, route, i, t->target_label);
 		e = try_one(&a, hdrs, t);
 		if (e == EGRESS_OK)
 			break;
