@@ -37,6 +37,8 @@
 #define PIPE_SIZE (1024 * 1024)
 /* A splice that moves less than this is taken as the source running dry. */
 #define SHORT_MOVE (64 * 1024)
+/* A direction's buffer with lazy_buffers: at most this much waits per direction. */
+#define LAZY_BUF_SIZE (64 * 1024)
 /* Moves one direction makes before the other gets its turn. */
 #define PUMP_ROUNDS 8
 
@@ -89,12 +91,16 @@ static bool prepare_pipe(int fd)
  * a read leaves them in the pipe for the writer to fill again. Any other local end
  * (a terminal, a file, a socket) and every tunnel through relay_net_io (TLS) goes
  * through a buffer of our own too. */
-static int dir_init(struct relay_dir *d, int src, int dst, bool src_is_net, bool net_io)
+static int dir_init(struct relay_dir *d, int src, int dst, bool src_is_net, bool net_io, bool lazy)
 {
 	int local = src_is_net ? dst : src;
 	*d = (struct relay_dir){
 		.src = src, .dst = dst, .src_is_net = src_is_net, .dst_ready = true
 	};
+	if (lazy) {
+		d->cap = LAZY_BUF_SIZE;
+		return 0;
+	}
 	/* A terminal stays blocking (see make_nonblocking): never splice into one.
 	 * Bytes that go through net_io are not in the socket: no splice either. */
 	bool pipe = !is_blocking(local) && prepare_pipe(local);
@@ -112,14 +118,15 @@ int relay_init(struct relay *r, const struct relay_opts *o)
 	r->saved_in_flags = make_nonblocking(o->in_fd);
 	r->saved_out_flags = o->out_fd == o->in_fd ? -1 : make_nonblocking(o->out_fd);
 	make_nonblocking(o->net_fd);
-	if (dir_init(&r->up, o->in_fd, o->net_fd, false, o->net_io) < 0 ||
-	    dir_init(&r->down, o->net_fd, o->out_fd, true, o->net_io) < 0) {
+	if (dir_init(&r->up, o->in_fd, o->net_fd, false, o->net_io, o->lazy_buffers) < 0 ||
+	    dir_init(&r->down, o->net_fd, o->out_fd, true, o->net_io, o->lazy_buffers) < 0) {
 		relay_free(r);
 		errno = ENOMEM;
 		return -1;
 	}
 	/* Bytes that came with the CONNECT reply may already wait inside TLS. */
-	r->down.src_ready = o->net_io != NULL;
+	r->down.src_ready = o->net_io != NULL || o->edge_triggered;
+	r->up.src_ready = o->edge_triggered;
 	r->last_active_ms = relay_now_ms();
 	r->end = RELAY_RUNNING;
 	return 0;
@@ -265,11 +272,22 @@ static bool write_failed(struct relay *r, struct relay_dir *d, const char *op, i
 	return fail(r, d->src_is_net ? RELAY_LOCAL_ERROR : RELAY_NET_ERROR, op, err);
 }
 
+/* With lazy_buffers, an empty buffer goes back to the allocator. */
+static void release_if_empty(const struct relay *r, struct relay_dir *d)
+{
+	if (r->o.lazy_buffers && !has_data(d) && d->data && !d->retry_len) {
+		free(d->data);
+		d->data = NULL;
+	}
+}
+
 /* One read into d's buffer; returns false when the relay ended. */
 static bool copy_in(struct relay *r, struct relay_dir *d, long now, bool *moved)
 {
 	size_t room = d->cap - d->tail;
 	const struct relay_net_io *io = r->o.net_io;
+	if (!d->data && !(d->data = malloc(d->cap)))
+		return fail(r, RELAY_LOCAL_ERROR, "read", ENOMEM);
 	ssize_t n = !d->src_is_net ? read(d->src, d->data + d->tail, room)
 		    : io	   ? io->recv(io->ctx, d->data + d->tail, room)
 				   : recv(d->src, d->data + d->tail, room, 0);
@@ -280,20 +298,22 @@ static bool copy_in(struct relay *r, struct relay_dir *d, long now, bool *moved)
 		/* A short read means a drained socket, but not a drained TLS layer (one
 		 * record at a time). A blocking source (a terminal) must not be read
 		 * again before poll. */
-		if (((size_t)n < room && !(d->src_is_net && io)) ||
+		if (((size_t)n < room && !(d->src_is_net && io) && !r->o.edge_triggered) ||
 		    (!d->src_is_net && is_blocking(d->src)))
 			d->src_ready = false;
 		return true;
 	}
+	int err = errno;
+	release_if_empty(r, d);
 	if (n == 0) {
 		saw_eof(r, d, now);
 		return true;
 	}
-	if (transient(errno)) {
+	if (transient(err)) {
 		d->src_ready = false;
 		return true;
 	}
-	return fail(r, d->src_is_net ? RELAY_NET_ERROR : RELAY_LOCAL_ERROR, "read", errno);
+	return fail(r, d->src_is_net ? RELAY_NET_ERROR : RELAY_LOCAL_ERROR, "read", err);
 }
 
 /* One write from d's buffer; returns false when the relay ended. */
@@ -317,9 +337,11 @@ static bool copy_out(struct relay *r, struct relay_dir *d, bool *moved)
 	}
 	d->retry_len = 0;
 	d->head += (size_t)n;
+	d->moved += (unsigned long long)n;
 	*moved = *moved || n > 0;
 	if (d->head == d->tail) {
 		d->head = d->tail = 0;
+		release_if_empty(r, d);
 	} else if (d->tail == d->cap && d->head >= d->cap / 2) {
 		/* Compact only when little room is left: most writes empty the buffer. */
 		memmove(d->data, d->data + d->head, d->tail - d->head);
@@ -337,6 +359,7 @@ static bool splice_once(struct relay *r, struct relay_dir *d, long now, bool *mo
 	if (n > 0) {
 		r->last_active_ms = now;
 		*moved = true;
+		d->moved += (unsigned long long)n;
 		/* A small move (a keystroke, a request) most often means the source ran
 		 * dry: wait for poll rather than learn it from an EAGAIN that would also
 		 * clear dst_ready and cost another poll. Bulk moves keep going: there a
@@ -458,6 +481,23 @@ enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], 
 		r->o.on_quiet(r->o.quiet_ctx);
 	}
 	return RELAY_RUNNING;
+}
+
+int relay_preload_up(struct relay *r, const void *buf, size_t len)
+{
+	struct relay_dir *d = &r->up;
+	if (len == 0)
+		return 0;
+	if (!r->o.lazy_buffers || d->data || len > d->cap) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!(d->data = malloc(d->cap)))
+		return -1;
+	memcpy(d->data, buf, len);
+	d->head = 0;
+	d->tail = len;
+	return 0;
 }
 
 enum relay_end relay_run(struct relay *r)

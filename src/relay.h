@@ -35,7 +35,16 @@ struct relay_net_io {
 struct relay_opts {
 	int in_fd, out_fd, net_fd;
 	const struct relay_net_io *net_io; /* NULL: net_fd is the tunnel itself */
-	bool forward_eof;     /* turn stdin EOF into shutdown(net, SHUT_WR); not with net_io */
+	bool forward_eof; /* turn stdin EOF into shutdown(net, SHUT_WR); not with net_io */
+	/* Copy buffers exist only while bytes wait in them (allocated by a read, freed
+	 * when a write empties them), and no splice: what listen mode needs to hold
+	 * thousands of idle tunnels in a few KiB each. */
+	bool lazy_buffers;
+	/* The caller reports readiness as edges (epoll with EPOLLET): every source is
+	 * read until EAGAIN, as a short read proves nothing when no new edge will come
+	 * (a FIN right behind the bytes), and everything starts out ready, as the first
+	 * edges may have come before the relay existed. */
+	bool edge_triggered;
 	long idle_timeout_ms; /* 0: none */
 	long eof_timeout_ms;  /* 0: none */
 	/* Called once, the first time no byte has moved for quiet_ms (0: never); for
@@ -60,9 +69,10 @@ struct relay_dir {
 	bool splice;	 /* move with splice(); data is NULL then */
 	char *data;	 /* copy buffer of cap bytes: bytes [head, tail) wait for dst */
 	size_t cap, head, tail;
-	size_t retry_len; /* net_io send that said EAGAIN: retried with these same bytes */
-	bool src_ready;	  /* poll said readable and no read has come back empty since */
-	bool dst_ready;	  /* assumed writable until a write comes back EAGAIN */
+	size_t retry_len;	  /* net_io send that said EAGAIN: retried with these same bytes */
+	bool src_ready;		  /* poll said readable and no read has come back empty since */
+	bool dst_ready;		  /* assumed writable until a write comes back EAGAIN */
+	unsigned long long moved; /* bytes delivered to dst */
 	enum dir_state state;
 };
 
@@ -90,6 +100,11 @@ void relay_pollfds(const struct relay *r, struct pollfd pfd[SLOT_COUNT]);
 int relay_timeout(const struct relay *r, long now_ms);
 /* Acts on poll's answer; returns the relay's state, RELAY_RUNNING until it ends. */
 enum relay_end relay_step(struct relay *r, const struct pollfd pfd[SLOT_COUNT], long now_ms);
+
+/* Puts len bytes (at most the copy buffer's size) where the up direction sends them
+ * first: what a client sent right after its request. lazy_buffers only; -1 with
+ * errno when out of memory or too many. */
+int relay_preload_up(struct relay *r, const void *buf, size_t len);
 
 /* Runs one relay to its end. */
 enum relay_end relay_run(struct relay *r);
