@@ -24,9 +24,24 @@ struct config_note {
 	bool explain_only;
 };
 
+/* One file of those loaded, in the order they are applied; missing: it does not
+ * exist, and that is no error. */
+struct config_entry {
+	char *path;
+	bool missing;
+	struct conffile f;
+};
+
+/* Two uses: what config_files_load read (entries; none_read for --no-config), and
+ * the record of applying it to one configuration (notes, strings, password; loaded
+ * is the load it applied, which it keeps alive, as the configuration points into its
+ * files' buffers). Counted references: listen mode's tunnels share one load. */
 struct config_files {
-	struct conffile *files;
-	size_t nfiles;
+	int refs;
+	struct config_entry *entries;
+	size_t nentries;
+	bool none_read;
+	struct config_files *loaded;
 	struct config_note *notes;
 	size_t nnotes;
 	/* Strings the configuration points to: "FILE:LINE" origins, joined patterns. */
@@ -255,54 +270,50 @@ static bool read_lines(struct reading *r, const struct conffile *f)
 	return true;
 }
 
-/* Reads path into cfg; a missing file is an error only when required. */
-static bool read_file(struct egress_config *cfg, struct option_marks *marks, const char *path,
-		      bool required, char *err, size_t errsz)
+/* Loads path into l; a missing file is an error only when required. */
+static bool load_file(struct config_files *l, const char *path, bool required, char *err,
+		      size_t errsz)
 {
-	struct config_files *cf = cfg->files;
-	struct conffile f;
+	struct config_entry e = { 0 };
 	char why[ERR_MAX + PATH_MAX];
 
-	switch (conffile_read(path, &f, why, sizeof(why))) {
+	switch (conffile_read(path, &e.f, why, sizeof(why))) {
 	case CONFFILE_MISSING:
-		if (!required)
-			return note(cf, true, "config file %s: none", path) ||
-			       err_printf(err, errsz, "out of memory");
-		/* fall through */
+		if (required)
+			return err_printf(err, errsz, "%s", why);
+		e.missing = true;
+		break;
 	case CONFFILE_ERROR:
 		return err_printf(err, errsz, "%s", why);
 	case CONFFILE_OK:
+		if (!conffile_parse(&e.f, e.f.buf, e.f.len, why, sizeof(why))) {
+			conffile_free(&e.f);
+			return err_printf(err, errsz, "%s:%s", path, why);
+		}
 		break;
 	}
-	if (!conffile_parse(&f, f.buf, f.len, why, sizeof(why))) {
-		conffile_free(&f);
-		return err_printf(err, errsz, "%s:%s", path, why);
-	}
-	struct conffile *nv = realloc(cf->files, (cf->nfiles + 1) * sizeof(*nv));
-	if (!nv || !note(cf, false, "config file %s", path)) {
-		conffile_free(&f);
-		cf->files = nv ? nv : cf->files;
+	struct config_entry *nv = realloc(l->entries, (l->nentries + 1) * sizeof(*nv));
+	if (nv)
+		l->entries = nv;
+	if (!nv || !(e.path = strdup(path))) {
+		conffile_free(&e.f);
 		return err_printf(err, errsz, "out of memory");
 	}
-	cf->files = nv;
-	cf->files[cf->nfiles++] = f;
-	struct reading r = { cfg, cf, marks, path, &cf->files[cf->nfiles - 1].st, err, errsz };
-	return read_lines(&r, &cf->files[cf->nfiles - 1]);
+	l->entries[l->nentries++] = e;
+	return true;
 }
 
-bool config_files_read(struct egress_config *cfg, struct option_marks *marks, char *err,
+static bool load_files(const struct egress_config *cfg, struct config_files *l, char *err,
 		       size_t errsz)
 {
-	cfg->files = calloc(1, sizeof(*cfg->files));
-	if (!cfg->files)
-		return err_printf(err, errsz, "out of memory");
-	if (cfg->no_config)
-		return note(cfg->files, false, "config file: none read (--no-config)") ||
-		       err_printf(err, errsz, "out of memory");
+	if (cfg->no_config) {
+		l->none_read = true;
+		return true;
+	}
 	if (cfg->config_file)
-		return read_file(cfg, marks, cfg->config_file, true, err, errsz);
+		return load_file(l, cfg->config_file, true, err, errsz);
 	char *user = user_file();
-	bool ok = !user || read_file(cfg, marks, user, false, err, errsz);
+	bool ok = !user || load_file(l, user, false, err, errsz);
 	free(user);
 	/* EGRESS_SYSTEM_CONFIG stands in for the system file, as GIT_CONFIG_SYSTEM does
 	 * for git's: a test suite, or a user whose machine's file is wrong, sets it; ""
@@ -310,7 +321,64 @@ bool config_files_read(struct egress_config *cfg, struct option_marks *marks, ch
 	const char *sys = getenv("EGRESS_SYSTEM_CONFIG");
 	if (!sys)
 		sys = CONFIG_SYSTEM_FILE;
-	return ok && (!*sys || read_file(cfg, marks, sys, false, err, errsz));
+	return ok && (!*sys || load_file(l, sys, false, err, errsz));
+}
+
+bool config_files_load(const struct egress_config *cfg, struct config_files **out, char *err,
+		       size_t errsz)
+{
+	struct config_files *l = calloc(1, sizeof(*l));
+	*out = NULL;
+	if (!l)
+		return err_printf(err, errsz, "out of memory");
+	l->refs = 1;
+	if (!load_files(cfg, l, err, errsz)) {
+		config_files_free(l);
+		return false;
+	}
+	*out = l;
+	return true;
+}
+
+bool config_files_apply(struct egress_config *cfg, struct config_files *loaded,
+			struct option_marks *marks, char *err, size_t errsz)
+{
+	struct config_files *cf = calloc(1, sizeof(*cf));
+
+	cfg->files = cf;
+	if (!cf)
+		return err_printf(err, errsz, "out of memory");
+	cf->refs = 1;
+	cf->loaded = loaded;
+	loaded->refs++;
+	if (loaded->none_read)
+		return note(cf, false, "config file: none read (--no-config)") ||
+		       err_printf(err, errsz, "out of memory");
+	for (size_t i = 0; i < loaded->nentries; i++) {
+		struct config_entry *e = &loaded->entries[i];
+		if (e->missing) {
+			if (!note(cf, true, "config file %s: none", e->path))
+				return err_printf(err, errsz, "out of memory");
+			continue;
+		}
+		if (!note(cf, false, "config file %s", e->path))
+			return err_printf(err, errsz, "out of memory");
+		struct reading r = { cfg, cf, marks, e->path, &e->f.st, err, errsz };
+		if (!read_lines(&r, &e->f))
+			return false;
+	}
+	return true;
+}
+
+bool config_files_read(struct egress_config *cfg, struct option_marks *marks, char *err,
+		       size_t errsz)
+{
+	struct config_files *loaded;
+	if (!config_files_load(cfg, &loaded, err, errsz))
+		return false;
+	bool ok = config_files_apply(cfg, loaded, marks, err, errsz);
+	config_files_free(loaded);
+	return ok;
 }
 
 bool config_files_have_password(const struct config_files *f)
@@ -333,15 +401,18 @@ void config_files_explain(const struct config_files *f, FILE *out)
 
 void config_files_free(struct config_files *f)
 {
-	if (!f)
+	if (!f || --f->refs > 0)
 		return;
-	for (size_t i = 0; i < f->nfiles; i++)
-		conffile_free(&f->files[i]);
+	for (size_t i = 0; i < f->nentries; i++) {
+		conffile_free(&f->entries[i].f);
+		free(f->entries[i].path);
+	}
+	free(f->entries);
+	config_files_free(f->loaded);
 	for (size_t i = 0; i < f->nnotes; i++)
 		free(f->notes[i].text);
 	for (size_t i = 0; i < f->nstrings; i++)
 		free(f->strings[i]);
-	free(f->files);
 	free(f->notes);
 	free(f->strings);
 	free(f);

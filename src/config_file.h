@@ -28,6 +28,16 @@
 bool config_files_read(struct egress_config *cfg, struct option_marks *marks, char *err,
 		       size_t errsz);
 
+/* The same in two steps, for listen mode, which applies the files to each tunnel's
+ * target and reads them again on SIGHUP only: config_files_load reads (and parses)
+ * the files cfg names into *out; config_files_apply applies them to cfg for
+ * cfg->target, checking every line, and keeps a reference to loaded in cfg->files.
+ * config_files_free drops a reference to either. */
+bool config_files_load(const struct egress_config *cfg, struct config_files **out, char *err,
+		       size_t errsz);
+bool config_files_apply(struct egress_config *cfg, struct config_files *loaded,
+			struct option_marks *marks, char *err, size_t errsz);
+
 /* Whether a file read holds a password (then the process leaves no core file). */
 bool config_files_have_password(const struct config_files *f);
 
