@@ -7,9 +7,9 @@ _egress() {
 	local opts_arg='-x --proxy --noproxy -H --proxy-header -A --user-agent
 		--proxy-cacert --proxy-capath --proxy-pinnedpubkey --proxy-cert --proxy-key
 		-U --proxy-user --proxy-auth --proxy-auth-hosts --netrc-file --connect-timeout --idle-timeout --keepalive --eof-timeout
-		--config --pac'
+		--config --pac -L --listen -D --dynamic --max-conns --drain'
 	local opts_flag='--proxy-insecure --half-close -F --fdpass -4 --ipv4 -6 --ipv6
-		--no-config --explain -v --verbose -q --quiet -h --help -V --version'
+		--no-config --explain --inetd -v --verbose -q --quiet -h --help -V --version'
 	COMPREPLY=()
 
 	# Look at the line split on blanks only: bash splits COMP_WORDS at ":" and "=",
@@ -40,8 +40,9 @@ _egress() {
 		;;
 	-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
 		--proxy-pinnedpubkey | -U | --proxy-user | --proxy-auth-hosts | --connect-timeout | \
-		--idle-timeout | --keepalive | --eof-timeout)
-		return # URLs, lists, headers, hashes, users, seconds: free text
+		--idle-timeout | --keepalive | --eof-timeout | -L | --listen | -D | --dynamic | \
+		--max-conns | --drain)
+		return # URLs, lists, headers, hashes, users, seconds, ports: free text
 		;;
 	esac
 
@@ -57,7 +58,8 @@ _egress() {
 		-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
 			--proxy-cacert | --proxy-capath | --proxy-pinnedpubkey | --proxy-cert | \
 			--proxy-key | -U | --proxy-user | --proxy-auth | --proxy-auth-hosts | --netrc-file | \
-			--connect-timeout | --idle-timeout | --keepalive | --eof-timeout | --config | --pac)
+			--connect-timeout | --idle-timeout | --keepalive | --eof-timeout | --config | --pac | \
+			-L | --listen | -D | --dynamic | --max-conns | --drain)
 			((i++))
 			;;
 		-*) ;;

@@ -16,6 +16,7 @@
 #include "config_file.h"
 #include "credentials.h"
 #include "host_pattern.h"
+#include "listen_addr.h"
 #include "log.h"
 #include "proxy_url.h"
 #include "secret.h"
@@ -33,6 +34,11 @@ enum opt_id {
 	OPT_HALF_CLOSE,
 	OPT_EOF_TIMEOUT,
 	OPT_FDPASS,
+	OPT_LISTEN,
+	OPT_DYNAMIC,
+	OPT_INETD,
+	OPT_MAX_CONNS,
+	OPT_DRAIN,
 	OPT_PROXY_CACERT,
 	OPT_PROXY_CAPATH,
 	OPT_PROXY_INSECURE,
@@ -83,7 +89,8 @@ struct cli_option {
 };
 
 static check_fn check_user_agent, check_pinnedpubkey, check_netrc, check_pac, check_patterns;
-static apply_fn apply_proxy, apply_keepalive, apply_user, apply_auth, apply_family;
+static apply_fn apply_proxy, apply_keepalive, apply_user, apply_auth, apply_family, apply_listen,
+	apply_max_conns;
 
 #define AT(field) offsetof(struct egress_config, field)
 
@@ -150,6 +157,21 @@ static const struct cli_option options[] = {
 	  "pass the connected socket to ssh over stdout\n"
 	  "and exit (ssh's ProxyUseFdpass yes): no relay\n"
 	  "process remains; not with https://" },
+	{ "listen", 'L', OPT_LISTEN, KIND_CUSTOM, 0, NULL, apply_listen, "[BIND:]LPORT",
+	  "serve HOST PORT on a local port: a tunnel for\n"
+	  "each connection (BIND 127.0.0.1 unless given;\n"
+	  "*: every address; LPORT 0: any free port)" },
+	{ "dynamic", 'D', OPT_DYNAMIC, KIND_CUSTOM, 0, NULL, apply_listen, "[BIND:]LPORT",
+	  "a local SOCKS4/4a/5 and HTTP CONNECT proxy:\n"
+	  "each client names its target; no HOST PORT" },
+	{ "inetd", 0, OPT_INETD, KIND_CUSTOM, 0, NULL, apply_listen, NULL,
+	  "as -D for the one client on stdin (inetd,\n"
+	  "systemd Accept=yes)" },
+	{ "max-conns", 0, OPT_MAX_CONNS, KIND_CUSTOM, 0, NULL, apply_max_conns, "N",
+	  "listen mode: most tunnels at once (default 1024)" },
+	{ "drain", 0, OPT_DRAIN, KIND_SECS, AT(drain_ms), NULL, NULL, "SECS",
+	  "listen mode: on SIGTERM, let tunnels run SECS\n"
+	  "more (default 5)" },
 	{ "ipv4", '4', OPT_IPV4, KIND_CUSTOM, 0, NULL, apply_family, NULL,
 	  "resolve names to IPv4 addresses only" },
 	{ "ipv6", '6', OPT_IPV6, KIND_CUSTOM, 0, NULL, apply_family, NULL,
@@ -199,9 +221,12 @@ void cli_print_help(FILE *f)
 {
 	fputs("Usage: egress [OPTIONS] HOST PORT\n"
 	      "       egress [OPTIONS] HOST:PORT       ([IPV6]:PORT)\n"
+	      "       egress [OPTIONS] -L [BIND:]LPORT HOST PORT\n"
+	      "       egress [OPTIONS] -D [BIND:]LPORT | --inetd\n"
 	      "Open a TCP tunnel to HOST:PORT through an HTTP(S) (CONNECT) or SOCKS proxy\n"
 	      "and relay it on stdin and stdout, e.g.\n"
 	      "  ssh -o ProxyCommand='egress -x proxy:3128 %h %p' host\n"
+	      "or serve a local port (-L) or a local SOCKS/HTTP proxy (-D) with tunnels.\n"
 	      "\nOptions:\n",
 	      f);
 	for (size_t i = 0; i < NOPTIONS; i++) {
@@ -414,6 +439,47 @@ static enum egress_err apply_auth(struct egress_config *cfg, const struct cli_op
 	return EGRESS_EUSAGE;
 }
 
+/* -L, -D, --inetd: the mode, and where to listen, checked now. */
+static enum egress_err apply_listen(struct egress_config *cfg, const struct cli_option *o,
+				    char *value, const struct option_source *src, char *err,
+				    size_t errsz)
+{
+	enum listen_mode want = o->id == OPT_LISTEN ? LISTEN_FORWARD : LISTEN_DYNAMIC;
+	struct listen_addr a;
+	char why[ERR_MAX];
+
+	(void)src;
+	if (cfg->listen != LISTEN_NONE) {
+		err_printf(err, errsz, "-L, -D and --inetd: one at a time");
+		return EGRESS_EUSAGE;
+	}
+	if (value && !listen_addr_parse(value, &a, why, sizeof(why))) {
+		err_printf(err, errsz, "--%s: %s", o->name, why);
+		return EGRESS_EUSAGE;
+	}
+	cfg->listen = want;
+	cfg->listen_at = value;
+	cfg->inetd = o->id == OPT_INETD;
+	return EGRESS_OK;
+}
+
+static enum egress_err apply_max_conns(struct egress_config *cfg, const struct cli_option *o,
+				       char *value, const struct option_source *src, char *err,
+				       size_t errsz)
+{
+	char *end;
+	(void)o;
+	(void)src;
+	errno = 0;
+	long n = strtol(value, &end, 10);
+	if (errno || end == value || *end || n < 1 || n > 1000000) {
+		err_printf(err, errsz, "--max-conns: invalid \"%s\" (1 to 1000000)", value);
+		return EGRESS_EUSAGE;
+	}
+	cfg->max_conns = n;
+	return EGRESS_OK;
+}
+
 static enum egress_err apply_family(struct egress_config *cfg, const struct cli_option *o,
 				    char *value, const struct option_source *src, char *err,
 				    size_t errsz)
@@ -586,7 +652,8 @@ bool cli_option_takes_patterns(const struct cli_option *o)
 bool cli_option_in_file(const struct cli_option *o)
 {
 	return o->kind != KIND_ACTION && o->id != OPT_CONFIG && o->id != OPT_NO_CONFIG &&
-	       o->id != OPT_EXPLAIN;
+	       o->id != OPT_EXPLAIN && o->id != OPT_LISTEN && o->id != OPT_DYNAMIC &&
+	       o->id != OPT_INETD;
 }
 
 bool cli_value_has_password(const struct cli_option *o, const char *value)
@@ -608,10 +675,11 @@ bool cli_value_has_password(const struct cli_option *o, const char *value)
  * --pac (the proxies come from one or the other). */
 static unsigned option_slot(const struct cli_option *o)
 {
-	enum opt_id id = o->id == OPT_IPV6    ? OPT_IPV4
-			 : o->id == OPT_QUIET ? OPT_VERBOSE
-			 : o->id == OPT_PAC   ? OPT_PROXY
-					      : o->id;
+	enum opt_id id = o->id == OPT_IPV6			      ? OPT_IPV4
+			 : o->id == OPT_QUIET			      ? OPT_VERBOSE
+			 : o->id == OPT_PAC			      ? OPT_PROXY
+			 : o->id == OPT_DYNAMIC || o->id == OPT_INETD ? OPT_LISTEN
+								      : o->id;
 	return (unsigned)(id - OPT_PROXY);
 }
 
@@ -639,6 +707,11 @@ static enum cli_result check_options(const struct egress_config *cfg)
 				"--half-close, --idle-timeout or --eof-timeout");
 		return CLI_USAGE;
 	}
+	if (cfg->listen != LISTEN_NONE && (cfg->fdpass || cfg->explain)) {
+		cli_usage_error("%s: listen mode", cfg->fdpass ? "--fdpass has no socket to pass in"
+							       : "--explain names one target, not");
+		return CLI_USAGE;
+	}
 	if (cfg->config_file && cfg->no_config) {
 		cli_usage_error("--config and --no-config contradict each other");
 		return CLI_USAGE;
@@ -648,14 +721,16 @@ static enum cli_result check_options(const struct egress_config *cfg)
 
 /* The config files that apply to the target, under what the command line set: its
  * settings win, but repeatable ones add up with the file's first. */
-static enum cli_result read_config_files(struct egress_config *cfg, struct option_marks *marks)
+static enum cli_result read_config_files(struct egress_config *cfg, struct option_marks *marks,
+					 struct config_files *loaded)
 {
 	char err[ERR_MAX + 2 * PATH_MAX];
 	struct str_list argv_headers = cfg->headers;
 	bool ok;
 
 	cfg->headers = (struct str_list){ 0 };
-	ok = config_files_read(cfg, marks, err, sizeof(err));
+	ok = loaded ? config_files_apply(cfg, loaded, marks, err, sizeof(err))
+		    : config_files_read(cfg, marks, err, sizeof(err));
 	for (size_t i = 0; ok && i < argv_headers.n; i++)
 		ok = list_add(&cfg->headers, argv_headers.v[i]) ||
 		     !err_printf(err, sizeof(err), "out of memory");
@@ -667,6 +742,8 @@ static enum cli_result read_config_files(struct egress_config *cfg, struct optio
 	return CLI_RUN;
 }
 
+static bool save_listen_base(struct egress_config *cfg, const struct option_marks *marks);
+
 /* The operands, the config files, the checks across options. */
 static enum cli_result finish(struct egress_config *cfg, struct option_marks *marks, int argc,
 			      char *const *argv)
@@ -676,23 +753,96 @@ static enum cli_result finish(struct egress_config *cfg, struct option_marks *ma
 
 	if (r != CLI_RUN)
 		return r;
-	if (argc < 1 || argc > 2) {
+	if (cfg->listen == LISTEN_DYNAMIC) {
+		if (argc > 0) {
+			cli_usage_error("%s takes no HOST PORT: each client names its target",
+					cfg->inetd ? "--inetd" : "-D");
+			return CLI_USAGE;
+		}
+	} else if (argc < 1 || argc > 2) {
 		cli_usage_error(argc < 1 ? "missing HOST PORT" : "too many arguments");
 		return CLI_USAGE;
-	}
-	if (!parse_target(argc, argv, &cfg->target, err, sizeof(err))) {
+	} else if (!parse_target(argc, argv, &cfg->target, err, sizeof(err))) {
 		cli_usage_error("%s", err);
 		return CLI_USAGE;
 	}
-	if ((r = read_config_files(cfg, marks)) != CLI_RUN || (r = check_options(cfg)) != CLI_RUN)
+	if (cfg->listen != LISTEN_NONE && !save_listen_base(cfg, marks))
+		return CLI_USAGE;
+	if ((r = read_config_files(
+		     cfg, marks, cfg->listen_base ? cfg->listen_base->loaded : NULL)) != CLI_RUN ||
+	    (r = check_options(cfg)) != CLI_RUN)
 		return r;
 	log_set_level(cfg->verbose ? LOG_VERBOSE : cfg->quiet ? LOG_QUIET : LOG_NORMAL);
 	config_files_log(cfg->files);
-	if (!secret_take_env("EGRESS_PROXY_PASSWORD", &cfg->env_pass)) {
+	if (!secret_take_env("EGRESS_PROXY_PASSWORD", &cfg->env_pass) ||
+	    (cfg->listen_base && cfg->env_pass &&
+	     !(cfg->listen_base->cfg.env_pass = strdup(cfg->env_pass)))) {
 		msg_err("out of memory");
 		return CLI_USAGE;
 	}
 	return CLI_RUN;
+}
+
+/* Listen mode keeps the command line's settings alone: each tunnel's target gets the
+ * config files' sections for it on top of them (cli_config_for_target). */
+static bool save_listen_base(struct egress_config *cfg, const struct option_marks *marks)
+{
+	char err[ERR_MAX + 2 * PATH_MAX];
+	struct listen_base *b = calloc(1, sizeof(*b));
+
+	if (!b || !config_copy(&b->cfg, cfg)) {
+		free(b);
+		msg_err("out of memory");
+		return false;
+	}
+	b->marks = *marks;
+	cfg->listen_base = b;
+	if (!config_files_load(cfg, &b->loaded, err, sizeof(err))) {
+		msg_err("%s", err);
+		return false;
+	}
+	return true;
+}
+
+bool cli_reload_config(const struct egress_config *cfg, const struct endpoint *probe)
+{
+	struct listen_base *b = cfg->listen_base;
+	struct config_files *old = b->loaded, *fresh;
+	struct egress_config check;
+	char err[ERR_MAX + 2 * PATH_MAX];
+
+	if (!config_files_load(&b->cfg, &fresh, err, sizeof(err))) {
+		msg_err("%s; the config files read before stay in use", err);
+		return false;
+	}
+	/* Every line is checked when the files are applied, whichever target. */
+	b->loaded = fresh;
+	if (!cli_config_for_target(cfg, probe, &check)) {
+		msg_err("the config files read before stay in use");
+		b->loaded = old;
+		config_files_free(fresh);
+		config_free(&check);
+		return false;
+	}
+	config_free(&check);
+	config_files_free(old);
+	return true;
+}
+
+bool cli_config_for_target(const struct egress_config *cfg, const struct endpoint *target,
+			   struct egress_config *out)
+{
+	const struct listen_base *b = cfg->listen_base;
+	struct option_marks marks = b->marks;
+
+	if (!config_copy(out, &b->cfg)) {
+		msg_err("out of memory");
+		return false;
+	}
+	out->target = *target;
+	out->listen_base = NULL;
+	return read_config_files(out, &marks, b->loaded) == CLI_RUN &&
+	       check_options(out) == CLI_RUN;
 }
 
 enum cli_result cli_parse(int argc, char **argv, const char *(*library_version)(void),

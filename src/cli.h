@@ -64,6 +64,25 @@ enum cli_result { CLI_RUN, CLI_DONE, CLI_USAGE };
 enum cli_result cli_parse(int argc, char **argv, const char *(*library_version)(void),
 			  struct egress_config *cfg);
 
+/* Listen mode: the command line's settings alone (what cli_parse saw before the
+ * config files), so that each tunnel's target gets its own sections. */
+struct listen_base {
+	struct egress_config cfg;
+	struct option_marks marks;
+	struct config_files *loaded; /* the config files, read at start and on SIGHUP */
+};
+
+/* The configuration for one of listen mode's tunnels: cfg's command-line settings,
+ * then the config files (as loaded at start or on SIGHUP) for target. False with the error printed; out is
+ * freed with config_free either way. */
+bool cli_config_for_target(const struct egress_config *cfg, const struct endpoint *target,
+			   struct egress_config *out);
+
+/* SIGHUP in listen mode: reads the config files again and checks them (applied to
+ * probe's host); on success new tunnels get them, else the error is printed and the
+ * files read before stay in use. */
+bool cli_reload_config(const struct egress_config *cfg, const struct endpoint *probe);
+
 /* The usage text of --help. */
 void cli_print_help(FILE *f);
 

@@ -21,6 +21,7 @@ struct str_list {
 };
 
 struct config_files;
+struct listen_base;
 
 struct egress_config {
 	struct endpoint target;
@@ -62,10 +63,25 @@ struct egress_config {
 	bool no_config;
 	struct config_files *files;
 	bool explain; /* print the ways to the target instead of opening a tunnel */
+	/* Listen mode (server.h): -L serves target on a local port, -D is a SOCKS and
+	 * HTTP CONNECT front whose clients name the target. */
+	enum listen_mode { LISTEN_NONE, LISTEN_FORWARD, LISTEN_DYNAMIC } listen;
+	const char *listen_at; /* "[BIND:]LPORT" as given */
+	bool inetd;	       /* -D's one client is stdin */
+	long max_conns;
+	long drain_ms;
+	struct listen_base *listen_base; /* owned; cli.h */
 };
+
+#define CONFIG_MAX_CONNS 1024L
+#define CONFIG_DRAIN_MS	 5000L
 
 /* Sets every field to its default. */
 void config_init(struct egress_config *cfg);
+
+/* A deep copy of src into dst, without src's config files (dst->files is NULL): what
+ * listen mode starts each tunnel's configuration from. False when out of memory. */
+bool config_copy(struct egress_config *dst, const struct egress_config *src);
 
 /* Frees what cfg owns, wiping passwords; cfg may then be initialised again. */
 void config_free(struct egress_config *cfg);

@@ -122,8 +122,70 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-/* Asks a person for user's password to proxy label, the way the environment allows. */
+/* Listen mode's answers: one question per proxy and user for the whole process. */
+#define KEPT_MAX 16
+static struct kept_answer {
+	char *key; /* "user@label" */
+	char *pass;
+	const char *from;
+} kept[KEPT_MAX];
+static size_t nkept;
+static bool keeping, asking_over;
+
+void creds_keep_answers(void)
+{
+	keeping = true;
+}
+
+void creds_stop_asking(void)
+{
+	asking_over = true;
+}
+
+static struct kept_answer *kept_find(const char *key)
+{
+	for (size_t i = 0; i < nkept; i++)
+		if (!strcmp(kept[i].key, key))
+			return &kept[i];
+	return NULL;
+}
+
+static void keep_answer(const char *key, const struct proxy_creds *c)
+{
+	if (!keeping || !c->pass || nkept == KEPT_MAX)
+		return;
+	kept[nkept] = (struct kept_answer){ strdup(key), strdup(c->pass), c->from };
+	if (kept[nkept].key && kept[nkept].pass) {
+		nkept++;
+	} else {
+		free(kept[nkept].key);
+		secret_free(kept[nkept].pass);
+	}
+}
+
+static enum egress_err ask_person_now(const char *user, const char *label, struct proxy_creds *c);
+
+/* Asks a person for user's password to proxy label, the way the environment allows;
+ * in listen mode once, at start (creds_keep_answers). */
 static enum egress_err ask_person(const char *user, const char *label, struct proxy_creds *c)
+{
+	char key[512];
+	snprintf(key, sizeof(key), "%s@%s", user, label);
+	struct kept_answer *k = keeping ? kept_find(key) : NULL;
+	if (k) {
+		c->pass = strdup(k->pass);
+		c->from = k->from;
+		return c->pass ? EGRESS_OK : EGRESS_EIO;
+	}
+	if (asking_over)
+		return EGRESS_OK; /* nobody to ask any more: the proxy may not need it */
+	enum egress_err e = ask_person_now(user, label, c);
+	if (e == EGRESS_OK)
+		keep_answer(key, c);
+	return e;
+}
+
+static enum egress_err ask_person_now(const char *user, const char *label, struct proxy_creds *c)
 {
 	char prompt[512];
 	const char *askpass = getenv("EGRESS_ASKPASS");

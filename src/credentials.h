@@ -27,6 +27,12 @@ enum egress_err creds_for_proxy(const struct egress_config *cfg, const struct pr
 				const char *label, struct proxy_creds *c);
 void creds_clear(struct proxy_creds *c);
 
+/* Listen mode: a password asked of a person (askpass, terminal) is kept for the rest
+ * of the process, and once creds_stop_asking() has been called (the server runs),
+ * nobody is asked any more: tunnels must not wait on a prompt. */
+void creds_keep_answers(void);
+void creds_stop_asking(void);
+
 /* Whether a netrc file may be used: ours, and no access for group or others (as ssh
  * wants of private keys). False with the reason in why. */
 bool creds_netrc_safe(const char *path, char *why, size_t whysz);

@@ -53,6 +53,14 @@ void msg_err_errno(int errnum, const char *fmt, ...)
 	va_end(ap);
 }
 
+void msg_note(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit(fmt, ap, 0);
+	va_end(ap);
+}
+
 void msg_warn(const char *fmt, ...)
 {
 	if (level < LOG_NORMAL)

@@ -10,9 +10,11 @@ enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
 void log_set_level(enum log_level level);
 bool log_verbose_enabled(void);
 
-/* Errors always print; warnings unless -q; verbose lines only with -v. */
+/* Errors always print, and so do notes (facts a script reads, as the port listen
+ * mode bound); warnings unless -q; verbose lines only with -v. */
 void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_err_errno(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void msg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

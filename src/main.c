@@ -16,6 +16,7 @@
 #include "proxy.h"
 #include "route.h"
 #include "secret.h"
+#include "server.h"
 #include "session.h"
 
 /* Opens /dev/null on any of fds 0-2 that is closed, so that no socket libcurl opens
@@ -91,8 +92,13 @@ static enum egress_err run(const struct egress_config *cfg)
 		msg_err("cannot initialise libcurl");
 		return EGRESS_EIO;
 	}
-	e = plan(cfg, &route);
-	if (e == EGRESS_OK && cfg->explain) {
+	/* Listen mode plans each tunnel's route itself; -L's is planned once now too,
+	 * so that what is wrong with it is said before anything listens. */
+	e = cfg->listen == LISTEN_DYNAMIC ? EGRESS_OK : plan(cfg, &route);
+	if (e == EGRESS_OK && cfg->listen != LISTEN_NONE) {
+		route_free(&route);
+		e = server_run(cfg);
+	} else if (e == EGRESS_OK && cfg->explain) {
 		explain_print(cfg, &route, env_get, stdout);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			msg_err_errno(errno, "cannot write the explanation");

@@ -1,0 +1,1038 @@
+/* Listen mode's event loop. One epoll set watches everything, each descriptor tagged
+ * with what it is: a listening socket, a client's socket or a tunnel's socket (both
+ * with their struct conn), or a socket of libcurl's (driven by curl_multi_socket_action
+ * while a CONNECT is in progress).
+ *
+ * A connection's life (enum conn_state):
+ *   REQUEST  -D only: the client's SOCKS or HTTP request is read (front.h).
+ *   OPENING  its configuration and route are chosen (cli_config_for_target,
+ *            route_choose) and the route's ways are tried in turn, each an easy handle
+ *            in the one multi handle; nothing blocks the others.
+ *   RELAY    -D's reply sent, the relay moves the bytes (lazy buffers: an idle
+ *            tunnel holds its two sockets and a few hundred bytes).
+ * A plain tunnel's socket is taken out of libcurl (duplicated, then the handle is
+ * freed); a TLS tunnel (https:// proxy) keeps its handle, which carries the bytes.
+ * Sockets are edge-triggered: the relay's readiness bits are exactly that model. */
+#include "server.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "attempt.h"
+#include "cli.h"
+#include "credentials.h"
+#include "front.h"
+#include "listen_addr.h"
+#include "log.h"
+#include "pac.h"
+#include "proxy.h"
+#include "relay.h"
+#include "route.h"
+#include "secret.h"
+
+/* What an epoll event's data says, in the low bits of a pointer (or of fd << 2). */
+enum tag { TAG_LISTENER, TAG_CLIENT, TAG_NET, TAG_CURL };
+#define TAG_MASK 3u
+
+/* How often idle and EOF timers are looked at, when they are set. */
+#define TIMER_TICK_MS 250
+/* How long accepting pauses when the process is out of descriptors. */
+#define ACCEPT_PAUSE_MS 250
+/* Clients accepted per wake-up, so that a flood cannot starve live tunnels. */
+#define ACCEPT_BATCH 64
+#define EVENTS_MAX   256
+
+enum conn_state { CONN_REQUEST, CONN_OPENING, CONN_REPLY, CONN_RELAY };
+
+/* What a connection needs only until its tunnel is open. */
+struct opening {
+	struct front front;
+	unsigned char *req; /* -D: the request's bytes, FRONT_REQUEST_MAX */
+	size_t reqlen;
+	struct egress_config cfg;
+	bool have_cfg;
+	struct route route;
+	size_t way;
+	struct curl_slist *hdrs;
+	struct attempt a;
+	CURL *h;
+	CURLU *url;
+};
+
+struct conn {
+	struct server *s;
+	struct conn *prev, *next; /* all connections */
+	struct conn *run_next;	  /* the run queue: relays with work that needs no wait */
+	bool queued;		  /* on the run queue */
+	struct conn *dead_next;	  /* closed: freed once no event or queue can reach it */
+	enum conn_state state;
+	int cfd, nfd;
+	struct opening *op; /* NULL once relaying */
+	struct tunnel t;
+	struct relay_net_io io;
+	struct relay r;
+	bool relay_live;
+	unsigned char *reply; /* -D's reply still to send (CONN_REPLY) */
+	size_t replylen, replyoff;
+	enum front_proto proto;
+	long started_ms;
+	char client[ENDPOINT_STR_MAX];
+	char target[ENDPOINT_STR_MAX];
+	char via[ENDPOINT_STR_MAX]; /* the proxy, or "" when direct */
+};
+
+struct server {
+	const struct egress_config *cfg;
+	int ep, sigfd;
+	int lfd[LISTEN_FDS_MAX];
+	size_t nlfd;
+	bool accepting;	  /* listeners in the epoll set */
+	long resume_at;	  /* out of descriptors: when to try accepting again; 0: not paused */
+	bool told_emfile; /* said once per pause */
+	CURLM *multi;
+	long curl_due; /* when libcurl's timer runs out; -1: none */
+	struct conn *conns, *runq, *dead;
+	size_t nconns;
+	long next_tick;
+	bool stopping;
+	long drain_until;
+	bool inetd;
+};
+
+static void *tagged(void *p, enum tag t)
+{
+	return (void *)((uintptr_t)p | t);
+}
+
+static bool watch(struct server *s, int op, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+	return epoll_ctl(s->ep, op, fd, &ev) == 0;
+}
+
+static bool watch_ptr(struct server *s, int fd, uint32_t events, void *p, enum tag t)
+{
+	return watch(s, EPOLL_CTL_ADD, fd, events, (uint64_t)(uintptr_t)tagged(p, t));
+}
+
+/* ---- libcurl's sockets and timer ---- */
+
+static int on_curl_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct server *s = userp;
+	uint64_t data = ((uint64_t)fd << 2) | TAG_CURL;
+	uint32_t ev = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+
+	(void)e;
+	(void)socketp;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL);
+		return 0;
+	}
+	if (!watch(s, EPOLL_CTL_MOD, fd, ev, data) && errno == ENOENT)
+		watch(s, EPOLL_CTL_ADD, fd, ev, data);
+	return 0;
+}
+
+static int on_curl_timer(CURLM *m, long ms, void *userp)
+{
+	struct server *s = userp;
+	(void)m;
+	s->curl_due = ms < 0 ? -1 : relay_now_ms() + ms;
+	return 0;
+}
+
+/* ---- connections ---- */
+
+static const char *env_get(const char *name)
+{
+	return getenv(name);
+}
+
+static void peer_name(int fd, char *out, size_t outsz)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	snprintf(out, outsz, "stdin");
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		snprintf(out, outsz, "%s:%u", host, (unsigned)ntohs(a->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		snprintf(out, outsz, "[%s]:%u", host, (unsigned)ntohs(a->sin6_port));
+	} else {
+		snprintf(out, outsz, "a local socket");
+	}
+}
+
+static void enqueue(struct conn *c)
+{
+	if (c->queued)
+		return;
+	c->queued = true;
+	c->run_next = c->s->runq;
+	c->s->runq = c;
+}
+
+static void opening_free(struct conn *c)
+{
+	struct opening *op = c->op;
+	if (!op)
+		return;
+	if (op->h)
+		curl_easy_cleanup(op->h); /* leaves the multi handle too */
+	curl_url_cleanup(op->url);
+	creds_clear(&op->a.creds);
+	curl_slist_free_all(op->hdrs);
+	route_free(&op->route);
+	if (op->have_cfg)
+		config_free(&op->cfg);
+	free(op->req);
+	free(op);
+	c->op = NULL;
+}
+
+static const char *end_words(const struct conn *c)
+{
+	switch (c->r.end) {
+	case RELAY_CLOSED:
+		return "closed by the far side";
+	case RELAY_READER_GONE:
+		return "closed by the client";
+	case RELAY_IDLE:
+		return "idle timeout";
+	case RELAY_EOF_TIMEOUT:
+		return "EOF timeout";
+	case RELAY_NET_ERROR:
+		return "tunnel error";
+	case RELAY_LOCAL_ERROR:
+		return "client error";
+	case RELAY_RUNNING:
+		break;
+	}
+	return "stopped";
+}
+
+static void conn_close(struct conn *c)
+{
+	struct server *s = c->s;
+
+	if (c->relay_live) {
+		long ms = relay_now_ms() - c->started_ms;
+		if (c->r.end == RELAY_NET_ERROR || c->r.end == RELAY_LOCAL_ERROR)
+			msg_err("client %s: tunnel to %s%s%s: %s: %s", c->client, c->target,
+				c->via[0] ? " via proxy " : " (direct)", c->via, c->r.op,
+				strerror(c->r.err));
+		msg_verbose("client %s: tunnel to %s%s%s ended (%s) after %.1f s: %llu bytes "
+			    "up, %llu down",
+			    c->client, c->target, c->via[0] ? " via proxy " : " (direct)", c->via,
+			    end_words(c), (double)ms / 1000.0, c->r.up.moved, c->r.down.moved);
+		relay_free(&c->r);
+	}
+	opening_free(c);
+	free(c->reply);
+	if (c->cfd >= 0)
+		close(c->cfd); /* leaves the epoll set with it */
+	if (c->t.handle) {
+		/* A TLS tunnel's socket is libcurl's: out of our set before it closes. */
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->t.fd, NULL);
+		curl_multi_remove_handle(s->multi, c->t.handle);
+		tunnel_close(&c->t);
+	} else if (c->nfd >= 0) {
+		close(c->nfd);
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->nconns--;
+	/* A descriptor came back: accepting may resume. */
+	if (s->resume_at)
+		s->resume_at = relay_now_ms();
+	/* Events of the current batch and the run queue may still point to it. */
+	c->s = NULL;
+	c->dead_next = s->dead;
+	s->dead = c;
+}
+
+/* Sends what of c->reply is left; false when the client is gone. */
+static bool send_reply(struct conn *c)
+{
+	while (c->replyoff < c->replylen) {
+		ssize_t n = send(c->cfd, c->reply + c->replyoff, c->replylen - c->replyoff,
+				 MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR;
+		c->replyoff += (size_t)n;
+	}
+	return true;
+}
+
+/* -D: answers the client in its protocol (e: EGRESS_OK or the failure's class). */
+static bool reply(struct conn *c, enum egress_err e, const char *reason)
+{
+	unsigned char out[FRONT_REPLY_MAX];
+	size_t n = front_reply(&c->op->front, e, reason, out, sizeof(out));
+	if (n == 0)
+		return true;
+	free(c->reply);
+	c->reply = malloc(n);
+	if (!c->reply)
+		return false;
+	memcpy(c->reply, out, n);
+	c->replylen = n;
+	c->replyoff = 0;
+	return send_reply(c);
+}
+
+/* The tunnel could not be had: one line, the client told (-D), the connection closed. */
+static void conn_fail(struct conn *c, enum egress_err e, const char *why)
+{
+	if (why && *why)
+		msg_err("client %s: %s", c->client, why);
+	if (c->op && c->op->front.proto != FRONT_UNKNOWN && c->state != CONN_RELAY)
+		reply(c, e, why);
+	conn_close(c);
+}
+
+static void start_relay(struct conn *c);
+static void try_way(struct conn *c);
+
+/* Chooses the route for the target in the connection's own configuration. */
+static bool plan(struct conn *c, const struct endpoint *target)
+{
+	struct opening *op = c->op;
+	struct route_refusal why;
+
+	endpoint_str(target, c->target, sizeof(c->target));
+	op->have_cfg = true;
+	if (!cli_config_for_target(c->s->cfg, target, &op->cfg)) {
+		conn_fail(c, EGRESS_EUSAGE, ""); /* printed */
+		return false;
+	}
+	if (!route_choose(&op->cfg, target, env_get, &op->route, &why) ||
+	    (op->route.pac && !pac_route(&op->cfg, &op->route, &why)) ||
+	    !route_check(&op->cfg, env_get, &op->route, &why)) {
+		conn_fail(c, why.status, why.line);
+		return false;
+	}
+	if (!proxy_headers(&op->cfg, &op->hdrs)) {
+		conn_fail(c, EGRESS_EIO, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+static void conn_open(struct conn *c, const struct endpoint *target)
+{
+	c->state = CONN_OPENING;
+	c->op->way = 0;
+	if (plan(c, target))
+		try_way(c);
+}
+
+/* Starts the attempt through the current way, or fails the connection when no way
+ * is left. */
+static void try_way(struct conn *c)
+{
+	struct opening *op = c->op;
+	enum egress_err e = EGRESS_EUNREACH;
+
+	while (op->way < op->route.n) {
+		attempt_prepare(&op->a, &op->cfg, &op->route, op->way, c->target);
+		op->h = attempt_begin(&op->a, op->hdrs, &op->url, &e);
+		if (op->h) {
+			curl_easy_setopt(op->h, CURLOPT_PRIVATE, c);
+			if (curl_multi_add_handle(c->s->multi, op->h) == CURLM_OK)
+				return;
+			snprintf(op->a.why, sizeof(op->a.why), "cannot start a tunnel to %s",
+				 c->target);
+			e = EGRESS_EIO;
+		}
+		if (!op->a.why[0]) {
+			conn_fail(c, e, "");
+			return;
+		}
+		if (++op->way < op->route.n)
+			msg_verbose("client %s: %s; trying the next way", c->client, op->a.why);
+	}
+	char why[sizeof(op->a.why)];
+	snprintf(why, sizeof(why), "%s", op->a.why);
+	conn_fail(c, e, why);
+}
+
+/* libcurl finished the current attempt with rc. */
+static void attempt_done(struct conn *c, CURLcode rc)
+{
+	struct opening *op = c->op;
+	CURL *h = op->h;
+	CURLU *url = op->url;
+	enum egress_err e;
+
+	op->h = NULL;
+	op->url = NULL;
+	c->t = (struct tunnel){ .fd = -1 };
+	snprintf(c->t.target_label, sizeof(c->t.target_label), "%s", c->target);
+	e = attempt_end(&op->a, h, url, rc, &c->t);
+	if (e != EGRESS_OK) {
+		char why[sizeof(op->a.why)];
+		snprintf(why, sizeof(why), "%s", op->a.why);
+		if (++op->way < op->route.n) {
+			msg_verbose("client %s: %s; trying the next way", c->client, why);
+			try_way(c);
+		} else {
+			conn_fail(c, e, why);
+		}
+		return;
+	}
+	snprintf(c->via, sizeof(c->via), "%s", c->t.proxy ? c->t.proxy_label : "");
+	c->t.proxy = NULL; /* points into the route, which goes now */
+	if (!c->t.tls) {
+		/* Ours alone: an idle tunnel then holds no libcurl handle. The handle
+		 * leaves the multi handle first, which closes its copy of the socket. */
+		c->nfd = fcntl(c->t.fd, F_DUPFD_CLOEXEC, 3);
+		int err = errno;
+		epoll_ctl(c->s->ep, EPOLL_CTL_DEL, c->t.fd, NULL);
+		curl_multi_remove_handle(c->s->multi, c->t.handle);
+		tunnel_close(&c->t);
+		if (c->nfd < 0) {
+			char why[ERR_MAX];
+			snprintf(why, sizeof(why), "tunnel to %s: %s", c->target, strerror(err));
+			conn_fail(c, EGRESS_EIO, why);
+			return;
+		}
+	} else {
+		c->nfd = c->t.fd;
+		c->io = (struct relay_net_io){ tunnel_recv, tunnel_send, &c->t };
+	}
+	start_relay(c);
+}
+
+static void start_relay(struct conn *c)
+{
+	struct opening *op = c->op;
+	const struct egress_config *cfg = &op->cfg;
+	struct relay_opts o = {
+		.in_fd = c->cfd,
+		.out_fd = c->cfd,
+		.net_fd = c->nfd,
+		.net_io = c->t.handle ? &c->io : NULL,
+		/* As for stdin: a direct tunnel passes the client's EOF on; a proxy's
+		 * only with --half-close (squid and tinyproxy drop the whole tunnel). */
+		.forward_eof = !c->via[0] || (cfg->half_close && !c->t.handle),
+		.idle_timeout_ms = cfg->idle_timeout_ms,
+		.eof_timeout_ms = cfg->eof_timeout_ms,
+		.lazy_buffers = true,
+		.edge_triggered = true,
+	};
+	size_t used = 0;
+
+	if (op->front.proto != FRONT_UNKNOWN && !reply(c, EGRESS_OK, NULL)) {
+		conn_fail(c, EGRESS_EIO, "");
+		return;
+	}
+	if (relay_init(&c->r, &o) < 0) {
+		conn_fail(c, EGRESS_EIO, "out of memory");
+		return;
+	}
+	c->relay_live = true;
+	/* What the client sent after its request goes first. */
+	if (op->req && op->reqlen)
+		used = op->reqlen;
+	if (used && relay_preload_up(&c->r, op->req, used) < 0) {
+		conn_fail(c, EGRESS_EIO, "out of memory");
+		return;
+	}
+	c->proto = op->front.proto;
+	opening_free(c);
+	c->started_ms = relay_now_ms();
+	if (!watch_ptr(c->s, c->nfd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c, TAG_NET) &&
+	    !(errno == EEXIST &&
+	      watch(c->s, EPOLL_CTL_MOD, c->nfd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		    (uint64_t)(uintptr_t)tagged(c, TAG_NET)))) {
+		char why[ERR_MAX];
+		snprintf(why, sizeof(why), "tunnel to %s: epoll: %s", c->target, strerror(errno));
+		conn_fail(c, EGRESS_EIO, why);
+		return;
+	}
+	c->state = c->replyoff < c->replylen ? CONN_REPLY : CONN_RELAY;
+	if (c->state == CONN_RELAY) {
+		free(c->reply);
+		c->reply = NULL;
+	}
+	enqueue(c);
+}
+
+/* One step of the relay with what epoll said (0: nothing, a timer looks). */
+static void relay_events(struct conn *c, uint32_t cev, uint32_t nev)
+{
+	struct pollfd pfd[SLOT_COUNT] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
+	const uint32_t in = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+
+	if (cev & in)
+		pfd[SLOT_IN].revents = POLLIN;
+	if (cev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+		pfd[SLOT_OUT].revents =
+			(short)((cev & EPOLLOUT ? POLLOUT : 0) | (cev & EPOLLERR ? POLLERR : 0) |
+				(cev & EPOLLHUP ? POLLHUP : 0));
+	if (nev & in)
+		pfd[SLOT_NET_IN].revents = POLLIN;
+	if (nev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+		pfd[SLOT_NET_OUT].revents = POLLOUT;
+	long now = relay_now_ms();
+	if (relay_step(&c->r, pfd, now) != RELAY_RUNNING) {
+		conn_close(c);
+		return;
+	}
+	if (relay_timeout(&c->r, now) == 0)
+		enqueue(c);
+}
+
+/* -D: what the client has sent of its request. */
+static void read_request(struct conn *c)
+{
+	struct opening *op = c->op;
+	unsigned char out[FRONT_REPLY_MAX];
+	char why[ERR_MAX];
+	struct endpoint target;
+
+	for (;;) {
+		if (op->reqlen == FRONT_REQUEST_MAX) {
+			conn_fail(c, EGRESS_EUSAGE, "request too long");
+			return;
+		}
+		ssize_t n = recv(c->cfd, op->req + op->reqlen, FRONT_REQUEST_MAX - op->reqlen, 0);
+		if (n == 0) {
+			msg_verbose("client %s: closed before its request", c->client);
+			conn_close(c);
+			return;
+		}
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			msg_verbose("client %s: %s", c->client, strerror(errno));
+			conn_close(c);
+			return;
+		}
+		op->reqlen += (size_t)n;
+		for (;;) {
+			size_t used = 0, outlen = 0;
+			enum front_step st =
+				front_parse(&op->front, op->req, op->reqlen, &used, out,
+					    sizeof(out), &outlen, &target, why, sizeof(why));
+			if (st == FRONT_MORE)
+				break;
+			memmove(op->req, op->req + used, op->reqlen - used);
+			op->reqlen -= used;
+			if (outlen && send(c->cfd, out, outlen, MSG_NOSIGNAL) != (ssize_t)outlen &&
+			    st != FRONT_REFUSE) {
+				conn_close(c); /* a few bytes do not fit: the client is gone */
+				return;
+			}
+			if (st == FRONT_REFUSE) {
+				msg_err("client %s: %s", c->client, why);
+				conn_close(c);
+				return;
+			}
+			if (st == FRONT_TARGET) {
+				msg_verbose("client %s: %s request for %s", c->client,
+					    front_proto_name(op->front.proto),
+					    endpoint_str(&target, c->target, sizeof(c->target)));
+				conn_open(c, &target);
+				return;
+			}
+		}
+	}
+}
+
+static void client_event(struct conn *c, uint32_t ev)
+{
+	switch (c->state) {
+	case CONN_REQUEST:
+		if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			read_request(c);
+		break;
+	case CONN_OPENING:
+		break; /* the relay looks at the client once the tunnel is open */
+	case CONN_REPLY:
+		if (!send_reply(c)) {
+			conn_close(c);
+		} else if (c->replyoff == c->replylen) {
+			c->state = CONN_RELAY;
+			enqueue(c);
+		}
+		break;
+	case CONN_RELAY:
+		relay_events(c, ev, 0);
+		break;
+	}
+}
+
+static struct conn *conn_new(struct server *s, int fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c || !(c->op = calloc(1, sizeof(*c->op)))) {
+		free(c);
+		return NULL;
+	}
+	c->s = s;
+	c->cfd = fd;
+	c->nfd = -1;
+	c->t.fd = -1;
+	peer_name(fd, c->client, sizeof(c->client));
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	return c;
+}
+
+/* A new client on fd (non-blocking): its connection starts. */
+static void serve_client(struct server *s, int fd)
+{
+	const struct egress_config *cfg = s->cfg;
+	struct conn *c = conn_new(s, fd);
+
+	if (!c) {
+		msg_err("cannot serve a client: out of memory");
+		close(fd);
+		return;
+	}
+	if (!watch_ptr(s, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c, TAG_CLIENT)) {
+		msg_err_errno(errno, "client %s: epoll", c->client);
+		conn_close(c);
+		return;
+	}
+	if (cfg->listen == LISTEN_FORWARD) {
+		conn_open(c, &cfg->target);
+		return;
+	}
+	front_init(&c->op->front);
+	c->state = CONN_REQUEST;
+	if (!(c->op->req = malloc(FRONT_REQUEST_MAX))) {
+		conn_fail(c, EGRESS_EIO, "out of memory");
+		return;
+	}
+	read_request(c);
+}
+
+/* ---- accepting ---- */
+
+static void set_accepting(struct server *s, bool on)
+{
+	if (s->accepting == on)
+		return;
+	for (size_t i = 0; i < s->nlfd; i++)
+		if (on)
+			watch_ptr(s, s->lfd[i], EPOLLIN, &s->lfd[i], TAG_LISTENER);
+		else
+			epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd[i], NULL);
+	s->accepting = on;
+}
+
+static void accept_clients(struct server *s, int lfd)
+{
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* Live tunnels go on; new clients wait in the backlog until
+				 * descriptors come back, without a busy loop meanwhile. */
+				if (!s->told_emfile)
+					msg_err_errno(errno,
+						      "not accepting clients for now (%zu "
+						      "tunnels open)",
+						      s->nconns);
+				s->told_emfile = true;
+				s->resume_at = relay_now_ms() + ACCEPT_PAUSE_MS;
+				set_accepting(s, false);
+			}
+			return;
+		}
+		if (s->told_emfile) {
+			msg_err("accepting clients again (%zu tunnels open)", s->nconns);
+			s->told_emfile = false;
+		}
+		if ((long)s->nconns >= s->cfg->max_conns) {
+			char who[ENDPOINT_STR_MAX];
+			peer_name(fd, who, sizeof(who));
+			msg_err("client %s: refused: %ld tunnels open (--max-conns)", who,
+				s->cfg->max_conns);
+			close(fd);
+			continue;
+		}
+		serve_client(s, fd);
+	}
+}
+
+/* ---- the loop ---- */
+
+static void curl_messages(struct server *s)
+{
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(s->multi, &left))) {
+		struct conn *c = NULL;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		char *priv = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+		c = (struct conn *)(void *)priv;
+		CURLcode rc = m->data.result;
+		if (c && c->op && c->op->h == m->easy_handle)
+			attempt_done(c, rc);
+	}
+}
+
+static void curl_event(struct server *s, int fd, uint32_t ev)
+{
+	int running, what = (ev & EPOLLIN ? CURL_CSELECT_IN : 0) |
+			    (ev & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+			    (ev & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+	curl_multi_socket_action(s->multi, fd, what, &running);
+}
+
+static void run_queue(struct server *s)
+{
+	struct conn *q = s->runq;
+	s->runq = NULL;
+	while (q) {
+		struct conn *c = q;
+		q = c->run_next;
+		c->queued = false;
+		if (c->s && c->state == CONN_RELAY)
+			relay_events(c, 0, 0);
+	}
+}
+
+static void timer_tick(struct server *s, long now)
+{
+	if (now < s->next_tick)
+		return;
+	s->next_tick = now + TIMER_TICK_MS;
+	for (struct conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->state == CONN_RELAY)
+			relay_events(c, 0, 0);
+	}
+}
+
+static void stop(struct server *s, long now)
+{
+	if (s->stopping) {
+		s->drain_until = now; /* a second signal: now */
+		return;
+	}
+	s->stopping = true;
+	set_accepting(s, false);
+	for (size_t i = 0; i < s->nlfd; i++)
+		close(s->lfd[i]);
+	s->nlfd = 0;
+	s->drain_until = now + s->cfg->drain_ms;
+	if (s->nconns)
+		msg_warn("stopping: %zu tunnels may run %.1f s more", s->nconns,
+			 (double)s->cfg->drain_ms / 1000.0);
+}
+
+/* The target whose configuration stands for all of -D's: a name that no section or
+ * no_proxy entry is likely to match (.invalid is reserved: it never resolves). */
+static const struct endpoint any_target = { .host = "egress.invalid", .port = 443 };
+
+static const struct endpoint *probe_target(const struct egress_config *cfg)
+{
+	return cfg->listen == LISTEN_FORWARD ? &cfg->target : &any_target;
+}
+
+static void signals(struct server *s, long now)
+{
+	struct signalfd_siginfo si;
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo != SIGHUP)
+			stop(s, now);
+		else if (cli_reload_config(s->cfg, probe_target(s->cfg)))
+			msg_warn("SIGHUP: config files read again; new tunnels use them");
+	}
+}
+
+static void sooner(long *due, long when)
+{
+	if (*due < 0 || when < *due)
+		*due = when;
+}
+
+/* How long epoll may wait: until the first of libcurl's timer, the end of an
+ * accept pause, the end of the drain, the next timer tick; -1: until an event. */
+static int wait_ms(const struct server *s, long now)
+{
+	long due = -1;
+	if (s->runq)
+		return 0;
+	if (s->curl_due >= 0)
+		sooner(&due, s->curl_due);
+	if (s->resume_at)
+		sooner(&due, s->resume_at);
+	if (s->stopping)
+		sooner(&due, s->drain_until);
+	if ((s->cfg->idle_timeout_ms || s->cfg->eof_timeout_ms) && s->nconns)
+		sooner(&due, s->next_tick);
+	if (due < 0)
+		return -1;
+	return due <= now ? 0 : due - now > 60000 ? 60000 : (int)(due - now);
+}
+
+static void dispatch(struct server *s, const struct epoll_event *ev)
+{
+	uintptr_t data = (uintptr_t)ev->data.u64;
+	enum tag t = (enum tag)(data & TAG_MASK);
+	void *p = (void *)(data & ~(uintptr_t)TAG_MASK);
+
+	switch (t) {
+	case TAG_LISTENER:
+		if (s->accepting)
+			accept_clients(s, *(int *)p);
+		break;
+	case TAG_CLIENT:
+		client_event(p, ev->events);
+		break;
+	case TAG_NET:
+		if (((struct conn *)p)->state == CONN_RELAY)
+			relay_events(p, 0, ev->events);
+		break;
+	case TAG_CURL:
+		curl_event(s, (int)(ev->data.u64 >> 2), ev->events);
+		break;
+	}
+}
+
+/* Frees the closed connections: between two batches of events, when only the run
+ * queue can still point to them. */
+static void reap(struct server *s)
+{
+	struct conn **p = &s->runq;
+	while (*p) {
+		if (!(*p)->s)
+			*p = (*p)->run_next;
+		else
+			p = &(*p)->run_next;
+	}
+	while (s->dead) {
+		struct conn *c = s->dead;
+		s->dead = c->dead_next;
+		free(c);
+	}
+}
+
+/* A connection closed while its events are handled stays allocated (c->s NULL)
+ * until the batch is over: a later event of the same batch may name it. */
+static void loop(struct server *s)
+{
+	struct epoll_event evs[EVENTS_MAX];
+
+	for (;;) {
+		long now = relay_now_ms();
+		reap(s);
+		if (s->stopping && (s->nconns == 0 || now >= s->drain_until))
+			return;
+		if (s->inetd && s->nconns == 0)
+			return;
+		int n = epoll_wait(s->ep, evs, EVENTS_MAX, wait_ms(s, now));
+		if (n < 0 && errno != EINTR) {
+			msg_err_errno(errno, "epoll_wait");
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			struct conn *c = NULL;
+			uintptr_t data = (uintptr_t)evs[i].data.u64;
+			enum tag t = (enum tag)(data & TAG_MASK);
+			if (t == TAG_CLIENT || t == TAG_NET) {
+				c = (struct conn *)(data & ~(uintptr_t)TAG_MASK);
+				if (!c->s)
+					continue; /* closed earlier in this batch */
+			}
+			if (evs[i].data.u64 == (uint64_t)(uintptr_t)tagged(s, TAG_LISTENER))
+				signals(s, relay_now_ms());
+			else
+				dispatch(s, &evs[i]);
+			if (c && c->s && c->state == CONN_RELAY && relay_timeout(&c->r, now) == 0)
+				enqueue(c);
+		}
+		now = relay_now_ms();
+		if (s->curl_due >= 0 && now >= s->curl_due) {
+			int running;
+			s->curl_due = -1;
+			curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		}
+		curl_messages(s);
+		run_queue(s);
+		if (s->resume_at && now >= s->resume_at && !s->stopping) {
+			s->resume_at = 0;
+			set_accepting(s, true);
+		}
+		if (s->cfg->idle_timeout_ms || s->cfg->eof_timeout_ms)
+			timer_tick(s, now);
+	}
+}
+
+/* ---- setting up ---- */
+
+/* Descriptors are what thousands of tunnels run out of first: take all we may. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static bool open_listeners(struct server *s)
+{
+	const struct egress_config *cfg = s->cfg;
+	char err[ERR_MAX + 2 * HOST_MAX], where[ENDPOINT_STR_MAX + 8];
+	struct listen_addr a;
+	int n = listen_inherited(s->lfd, err, sizeof(err));
+
+	if (n < 0) {
+		msg_err("%s", err);
+		return false;
+	}
+	if (n > 0) {
+		s->nlfd = (size_t)n;
+		msg_verbose("listening on %d socket%s from systemd", n, n > 1 ? "s" : "");
+	} else {
+		if (!listen_addr_parse(cfg->listen_at, &a, err, sizeof(err)) ||
+		    !(s->nlfd = listen_addr_open(&a, s->lfd, err, sizeof(err)))) {
+			msg_err("%s", err);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < s->nlfd; i++) {
+		bool loop = listen_is_loopback(s->lfd[i], where, sizeof(where));
+		msg_note("listening on %s", where);
+		if (!loop)
+			msg_warn("%s is not a loopback address: whoever can reach it can use "
+				 "the proxies and their credentials through egress",
+				 where);
+	}
+	return true;
+}
+
+/* Asks now for the passwords the proxies of the target's route need, so that no
+ * tunnel waits on a prompt later (credentials.h); for -D, the route of any_target. */
+static void ask_passwords_now(const struct egress_config *cfg)
+{
+	struct egress_config tc;
+	struct route route = { 0 };
+	struct route_refusal why;
+
+	creds_keep_answers();
+	if (cli_config_for_target(cfg, probe_target(cfg), &tc) &&
+	    route_choose(&tc, &tc.target, env_get, &route, &why) && !route.pac) {
+		for (size_t i = 0; i < route.n; i++) {
+			const struct route_way *w = &route.v[i];
+			char label[ENDPOINT_STR_MAX];
+			struct proxy_creds pc;
+			if (!w->proxy || !route_may_send_password(&tc, w))
+				continue;
+			endpoint_str(&w->proxy->addr, label, sizeof(label));
+			if (creds_for_proxy(&tc, w->proxy, label, &pc) == EGRESS_OK)
+				creds_clear(&pc);
+		}
+	}
+	route_free(&route);
+	config_free(&tc);
+	creds_stop_asking();
+}
+
+static bool setup(struct server *s, const struct egress_config *cfg)
+{
+	sigset_t set;
+
+	*s = (struct server){ .cfg = cfg, .ep = -1, .sigfd = -1, .curl_due = -1 };
+	s->inetd = cfg->inetd;
+	/* It holds the proxies' credentials for as long as it serves. */
+	secret_protect_process();
+	raise_fd_limit();
+	ask_passwords_now(cfg);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	s->multi = curl_multi_init();
+	if (s->ep < 0 || !s->multi) {
+		msg_err_errno(errno, "cannot set up the event loop");
+		return false;
+	}
+	/* Signals arrive as reads, between events, never in the middle of one. */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
+	    !watch(s, EPOLL_CTL_ADD, s->sigfd, EPOLLIN,
+		   (uint64_t)(uintptr_t)tagged(s, TAG_LISTENER))) {
+		msg_err_errno(errno, "cannot set up signal handling");
+		return false;
+	}
+	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
+	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+	if (s->inetd) {
+		int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+			msg_err_errno(errno, "--inetd: stdin");
+			return false;
+		}
+		serve_client(s, fd);
+		return true;
+	}
+	if (!open_listeners(s))
+		return false;
+	set_accepting(s, true);
+	return true;
+}
+
+enum egress_err server_run(const struct egress_config *cfg)
+{
+	struct server s;
+	enum egress_err e = EGRESS_OK;
+
+	if (setup(&s, cfg))
+		loop(&s);
+	else
+		e = EGRESS_EIO;
+	while (s.conns)
+		conn_close(s.conns);
+	reap(&s);
+	for (size_t i = 0; i < s.nlfd; i++)
+		close(s.lfd[i]);
+	if (s.multi)
+		curl_multi_cleanup(s.multi);
+	if (s.sigfd >= 0)
+		close(s.sigfd);
+	if (s.ep >= 0)
+		close(s.ep);
+	return e;
+}

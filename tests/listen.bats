@@ -1,0 +1,346 @@
+#!/usr/bin/env bats
+# Listen mode: -L serves one target on a local port, -D is a SOCKS4/4a/5 and HTTP
+# CONNECT front, --inetd serves the one client on stdin. Real proxies (tinyproxy,
+# squid), real clients (curl, openssl s_client, ssh with nc -X 5) and, for replies a
+# real proxy will not give on demand, the fake proxy.
+
+load helpers/common
+
+setup_file() {
+	local d=$BATS_FILE_TMPDIR
+	printf 'SSH-2.0-listen-banner\r\n' >"$d/banner.txt"
+	export BANNER=$'SSH-2.0-listen-banner\r'
+	start_tinyproxy
+	start_squid
+	start_target BANNER source "$d/banner.txt"
+	start_target ECHO1M echo-n $((1024 * 1024))
+	start_target ECHO64K echo-n $((64 * 1024))
+	start_fakeproxy DENY status 403 Forbidden
+	start_fakeproxy SILENT silent
+	start_fakeproxy NOACC noaccept
+	start_squid SQB basic
+	make_tls_cert LH DNS:localhost localhost
+	export TP=http://127.0.0.1:$TINYPROXY_PORT SQ=http://127.0.0.1:$SQUID_PORT
+}
+
+# listen NAME ARGS...: egress ARGS... in the background (stderr in NAME_ERR) until
+# it says where it listens; sets NAME_PORT and NAME_PID.
+listen() {
+	local name=$1 dir pid port
+	shift
+	dir=$(newdir "egress-$name")
+	"$EGRESS" "$@" </dev/null >"$dir/out" 2>"$dir/err" 3>&- &
+	pid=$!
+	register "$pid"
+	_set "${name}_ERR" "$dir/err"
+	_set "${name}_PID" "$pid"
+	wait_until grep -q 'listening on' "$dir/err" || {
+		cat "$dir/err" >&2
+		return 1
+	}
+	port=$(sed -n 's/^egress: listening on .*:\([0-9]*\)$/\1/p' "$dir/err" | head -n 1)
+	_set "${name}_PORT" "$port"
+}
+
+lclient() {
+	timeout -k 5 120 "$PYTHON" "$HELPERS/lclient.py" "$@"
+}
+
+# An https:// target: openssl s_server answering GET / with a page.
+start_tls_server() {
+	_serve_on_free_port TLS _launch_s_server
+}
+
+_launch_s_server() {
+	openssl s_server -quiet -accept "127.0.0.1:$1" -cert "$LH_CERT" -key "$LH_KEY" -www \
+		</dev/null >/dev/null 2>&1 3>&- &
+}
+
+@test "-L 0: says where it listens; each client gets its own tunnel through tinyproxy" {
+	listen L -x "$TP" -L 0 127.0.0.1 "$BANNER_PORT"
+	grep -qx "egress: listening on 127.0.0.1:$L_PORT" "$L_ERR"
+	for i in 1 2 3; do
+		run -0 timeout 10 nc -d 127.0.0.1 "$L_PORT"
+		assert_output "$BANNER"
+	done
+	run grep -c "CONNECT 127.0.0.1:$BANNER_PORT" "$TINYPROXY_DIR/log"
+	assert [ "$output" -ge 3 ]
+}
+
+@test "-L: 200 clients at once each echo 1 MiB through squid, byte for byte" {
+	listen L -x "$SQ" -L 0 127.0.0.1 "$ECHO1M_PORT"
+	run -0 lclient echo "$L_PORT" 200 $((1024 * 1024))
+	assert_output "ok 200"
+	alive "$L_PID"
+}
+
+@test "-L: a client that aborts mid-transfer does not disturb the others" {
+	listen L -x "$SQ" -L 0 127.0.0.1 "$ECHO1M_PORT"
+	lclient echo "$L_PORT" 20 $((1024 * 1024)) 0.01 >"$BATS_TEST_TMPDIR/echo" &
+	local bg=$!
+	for i in 1 2 3 4 5; do
+		run -0 lclient abort "$L_PORT" 300000
+	done
+	wait "$bg"
+	run cat "$BATS_TEST_TMPDIR/echo"
+	assert_output "ok 20"
+	alive "$L_PID"
+}
+
+@test "-L through an https:// proxy: 20 clients each echo 1 MiB through TLS to the proxy" {
+	make_tls_cert PX
+	start_stunnel TLSPX "$TINYPROXY_PORT" "$PX_CERT" "$PX_KEY"
+	listen L -x "https://127.0.0.1:$TLSPX_PORT" --proxy-cacert "$PX_CERT" \
+		-L 0 127.0.0.1 "$ECHO1M_PORT"
+	run -0 lclient echo "$L_PORT" 20 $((1024 * 1024))
+	assert_output "ok 20"
+}
+
+@test "-L: openssl s_client reaches s_server through squid" {
+	start_tls_server
+	listen L -x "$SQ" -L 0 localhost "$TLS_PORT"
+	run -0 bash -c "printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 openssl s_client -quiet \
+		-connect 127.0.0.1:$L_PORT -servername localhost \
+		-CAfile '$LH_CERT' -verify_return_error 2>/dev/null"
+	assert_output --partial "s_server -quiet"
+	squid_logged "localhost:$TLS_PORT"
+}
+
+@test "-D: curl through the SOCKS5, SOCKS4a and HTTP CONNECT fronts to an https:// target" {
+	start_tls_server
+	listen D -x "$SQ" -D 0
+	local ca=$LH_CERT url=https://localhost:$TLS_PORT/
+	for front in "--socks5-hostname 127.0.0.1:$D_PORT" "--socks4a 127.0.0.1:$D_PORT" \
+		"-x http://127.0.0.1:$D_PORT"; do
+		# shellcheck disable=SC2086 # two words each
+		run -0 timeout 20 curl -sS --noproxy '' $front --cacert "$ca" "$url"
+		assert_output --partial "s_server -quiet"
+	done
+	squid_logged "localhost:$TLS_PORT"
+}
+
+@test "-D: ssh through the SOCKS5 front with ProxyCommand nc -X 5" {
+	start_sshd
+	listen D -x "$TP" -D 0
+	run -0 timeout 30 ssh -F none -i "$SSH_KEY" -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+		-o "ProxyCommand=nc -X 5 -x 127.0.0.1:$D_PORT %h %p" -p "$SSHD_PORT" \
+		"$(id -un)@127.0.0.1" echo through-the-front
+	assert_output "through-the-front"
+}
+
+@test "-D: SOCKS5 and SOCKS4 replies name each failure class" {
+	local dead
+	dead=$(dead_port)
+	listen OK -x "$TP" -D 0
+	run -0 lclient socks5 "$OK_PORT" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	assert_line "$BANNER"
+	run -0 lclient socks4 "$OK_PORT" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "cd 0x5a"
+	listen DENY -x "http://127.0.0.1:$DENY_PORT" -D 0
+	run -0 lclient socks5 "$DENY_PORT" 127.0.0.1 22
+	assert_output "rep 0x05"
+	run -0 lclient socks4 "$DENY_PORT" 127.0.0.1 22
+	assert_output "cd 0x5b"
+	grep -q "refused CONNECT" "$DENY_ERR"
+	listen DEAD -x "http://127.0.0.1:$dead" -D 0
+	run -0 lclient socks5 "$DEAD_PORT" 127.0.0.1 22
+	assert_output "rep 0x04"
+	listen AUTH -x "http://127.0.0.1:$SQB_PORT" -D 0
+	run -0 lclient socks5 "$AUTH_PORT" 127.0.0.1 "$BANNER_PORT"
+	assert_output "rep 0x02"
+	listen SLOW -x "http://127.0.0.1:$SILENT_PORT" --connect-timeout 1 -D 0
+	run -0 lclient socks5 "$SLOW_PORT" 127.0.0.1 22
+	assert_output "rep 0x06"
+	alive "$OK_PID"
+}
+
+@test "-D: HTTP CONNECT failures are 502 with the reason, a timeout 504" {
+	listen D2 -x "http://127.0.0.1:$DENY_PORT" -D 0
+	run -0 bash -c "printf 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n' |
+		timeout 20 nc 127.0.0.1 $D2_PORT"
+	assert_line --index 0 --partial "HTTP/1.1 502 Bad Gateway"
+	assert_output --partial "refused CONNECT"
+	listen SLOW -x "http://127.0.0.1:$SILENT_PORT" --connect-timeout 1 -D 0
+	run -0 bash -c "printf 'CONNECT 127.0.0.1:22 HTTP/1.1\r\n\r\n' |
+		timeout 20 nc 127.0.0.1 $SLOW_PORT"
+	assert_line --index 0 --partial "HTTP/1.1 504 Gateway Timeout"
+	run -0 bash -c "printf 'GET http://example.com/ HTTP/1.1\r\n\r\n' |
+		timeout 20 nc 127.0.0.1 $SLOW_PORT"
+	assert_line --index 0 --partial "HTTP/1.1 405"
+}
+
+@test "-D: one refused CONNECT among live tunnels; two targets routed two ways by config" {
+	cat >"$BATS_TEST_TMPDIR/config" <<-EOF
+		host denied.localhost
+		  proxy http://127.0.0.1:$DENY_PORT
+		host *
+		  proxy $TP
+	EOF
+	listen D --config "$BATS_TEST_TMPDIR/config" -D 0
+	run -0 lclient socks5 "$D_PORT" denied.localhost 22
+	assert_output "rep 0x05"
+	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	assert_line "$BANNER"
+	grep -q "CONNECT 127.0.0.1:$BANNER_PORT" "$TINYPROXY_DIR/log"
+	grep -q "client 127.0.0.1:[0-9]*: proxy 127.0.0.1:$DENY_PORT refused CONNECT denied.localhost:22: 403 Forbidden" "$D_ERR"
+}
+
+@test "--max-conns: the client beyond it is closed at once, with one line" {
+	listen L -x "$TP" --max-conns 2 -L 0 127.0.0.1 "$ECHO64K_PORT"
+	run -0 lclient hold "$L_PORT" 3 1
+	assert_output "closed 1"
+	grep -q "refused: 2 tunnels open (--max-conns)" "$L_ERR"
+}
+
+@test "SIGTERM: no new clients; live tunnels drain, then exit 0" {
+	listen L -x "$TP" --drain 3 -L 0 127.0.0.1 "$ECHO64K_PORT"
+	exec 5<>"/dev/tcp/127.0.0.1/$L_PORT"
+	sleep 0.3
+	kill -TERM "$L_PID"
+	wait_until grep -q "stopping: 1 tunnels" "$L_ERR"
+	run ! port_accepts "$L_PORT"
+	head -c 65536 /dev/zero >&5
+	run -0 bash -c 'timeout 10 head -c 65536 <&5 | wc -c'
+	assert_output 65536
+	exec 5>&-
+	wait_gone "$L_PID"
+	wait "$L_PID"
+}
+
+@test "SIGTERM with an idle tunnel: closed after --drain, exit 0" {
+	listen L -x "$TP" --drain 0.5 -L 0 127.0.0.1 "$ECHO64K_PORT"
+	exec 5<>"/dev/tcp/127.0.0.1/$L_PORT"
+	sleep 0.3
+	kill -TERM "$L_PID"
+	wait_gone "$L_PID" 100
+	run wait "$L_PID"
+	assert_success
+	exec 5>&-
+}
+
+@test "ulimit -n 64 and 200 clients: the excess waits or is refused, egress goes on" {
+	dir=$(newdir ulimit)
+	bash -c "ulimit -n 64; exec \"$EGRESS\" -x \"$TP\" -L 0 127.0.0.1 \"$ECHO64K_PORT\"" \
+		</dev/null >"$dir/out" 2>"$dir/err" 3>&- &
+	register $!
+	wait_until grep -q 'listening on' "$dir/err"
+	local port
+	port=$(sed -n 's/^egress: listening on .*:\([0-9]*\)$/\1/p' "$dir/err")
+	run lclient echo "$port" 200 65536
+	grep -q "not accepting clients for now" "$dir/err"
+	run -0 lclient echo "$port" 10 65536
+	assert_output "ok 10"
+}
+
+@test "a BIND that is not loopback: a warning names it" {
+	listen L -x "$TP" -L '*:0' 127.0.0.1 "$BANNER_PORT"
+	grep -q "is not a loopback address: whoever can reach it" "$L_ERR"
+	run -0 timeout 10 nc -d 127.0.0.1 "$L_PORT"
+	assert_output "$BANNER"
+}
+
+@test "listen mode's usage errors: exit 2 before listening" {
+	run -2 egress -D 0 127.0.0.1 22
+	assert_output --partial "-D takes no HOST PORT"
+	run -2 egress -L '[example.com]:0' 127.0.0.1 22
+	assert_output --partial "holds an IPv6 address"
+	run -2 egress -L 0 -D 0
+	assert_output --partial "one at a time"
+	run -2 egress -L 99999 127.0.0.1 22
+	run -2 egress --max-conns 0 -L 0 127.0.0.1 22
+	run -2 egress -L 0
+	assert_output --partial "missing HOST PORT"
+}
+
+@test "--inetd: the client on stdin gets its SOCKS5 tunnel (socat in front)" {
+	local port
+	port=$(free_port)
+	# The proxy from the environment: socat's address syntax has its own use for ':'.
+	EGRESS_PROXY=$TP socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" \
+		"EXEC:$EGRESS --inetd" </dev/null >/dev/null 2>&1 3>&- &
+	register $!
+	wait_port "$port" $!
+	run -0 lclient socks5 "$port" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	assert_line "$BANNER"
+}
+
+@test "-v: one line per finished tunnel with its bytes" {
+	listen L -v -x "$TP" -L 0 127.0.0.1 "$ECHO64K_PORT"
+	run -0 lclient echo "$L_PORT" 1 65536
+	wait_until grep -q "ended (closed by the far side)" "$L_ERR"
+	grep -q "client 127.0.0.1:[0-9]*: tunnel to 127.0.0.1:$ECHO64K_PORT via proxy 127.0.0.1:$TINYPROXY_PORT ended (closed by the far side) after [0-9.]* s: 65536 bytes up, 65536 down" "$L_ERR"
+}
+
+@test "SIGHUP: the config files are read again for new tunnels; a bad edit is refused" {
+	local conf=$BATS_TEST_TMPDIR/config
+	printf 'proxy http://127.0.0.1:%s\n' "$DENY_PORT" >"$conf"
+	listen D --config "$conf" -D 0
+	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT"
+	assert_output "rep 0x05"
+	# An edit alone changes nothing...
+	printf 'proxy %s\n' "$TP" >"$conf"
+	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT"
+	assert_output "rep 0x05"
+	# ...until SIGHUP.
+	kill -HUP "$D_PID"
+	wait_until grep -q "SIGHUP: config files read again" "$D_ERR"
+	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	assert_line "$BANNER"
+	# A file with an error: said, and the one before stays in use.
+	printf 'proxy %s\nbogus-option 1\n' "$TP" >"$conf"
+	kill -HUP "$D_PID"
+	wait_until grep -q "config:2: unknown option \"bogus-option\"" "$D_ERR"
+	grep -q "the config files read before stay in use" "$D_ERR"
+	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	alive "$D_PID"
+}
+
+# activate NAME ARGS...: ARGS under systemd-socket-activate on a free port, as a
+# socket unit with Accept=no would start it; sets NAME_PORT, NAME_ERR.
+activate() {
+	local name=$1 port dir
+	shift
+	command -v systemd-socket-activate >/dev/null || fail "systemd-socket-activate missing"
+	port=$(free_port)
+	dir=$(newdir "activate-$name")
+	systemd-socket-activate -l "127.0.0.1:$port" "$@" </dev/null >"$dir/out" \
+		2>"$dir/err" 3>&- &
+	register $!
+	wait_port "$port" $!
+	_set "${name}_PORT" "$port"
+	_set "${name}_ERR" "$dir/err"
+}
+
+@test "systemd socket activation: -L and -D serve the socket they are given" {
+	activate L "$EGRESS" -v -x "$TP" -L 9 127.0.0.1 "$BANNER_PORT"
+	run -0 timeout 10 nc -d 127.0.0.1 "$L_PORT"
+	assert_output "$BANNER"
+	grep -q "listening on 127.0.0.1:$L_PORT" "$L_ERR"
+	grep -q "socket from systemd" "$L_ERR"
+	activate D "$EGRESS" -x "$TP" -D 9
+	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	assert_line "$BANNER"
+}
+
+@test "systemd-socket-activate --inetd: --inetd serves each accepted client" {
+	activate I --inetd -a env EGRESS_PROXY="$TP" "$EGRESS" --inetd
+	run -0 lclient socks5 "$I_PORT" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	assert_line "$BANNER"
+	run -0 lclient socks4 "$I_PORT" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "cd 0x5a"
+}
+
+@test "the example systemd units are what the tests run" {
+	local unit=$BATS_TEST_DIRNAME/../contrib/systemd
+	grep -qx 'ListenStream=127.0.0.1:1080' "$unit/egress-socks.socket"
+	grep -q '^ExecStart=/usr/bin/egress -D ' "$unit/egress-socks.service"
+	grep -qx 'Accept=no' "$unit/egress-socks.socket"
+}
