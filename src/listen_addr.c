@@ -34,6 +34,14 @@ bool listen_addr_parse(const char *s, struct listen_addr *a, char *err, size_t e
 	char why[ERR_MAX];
 
 	*a = (struct listen_addr){ 0 };
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':')
+			return err_printf(err, errsz,
+					  "invalid listening address \"%s\": expected [IPV6]:LPORT",
+					  s);
+		colon = close + 1;
+	}
 	if (!colon) {
 		snprintf(a->host, sizeof(a->host), "127.0.0.1");
 		if (!parse_lport(s, &a->port, why, sizeof(why)))
