@@ -37,6 +37,7 @@
 #include "front.h"
 #include "listen_addr.h"
 #include "log.h"
+#include "memtrim.h"
 #include "pac.h"
 #include "proxy.h"
 #include "relay.h"
@@ -54,6 +55,8 @@ enum tag { TAG_LISTENER, TAG_CLIENT, TAG_NET, TAG_CURL };
 /* Clients accepted per wake-up, so that a flood cannot starve live tunnels. */
 #define ACCEPT_BATCH 64
 #define EVENTS_MAX   256
+/* Quiet time after the last opening before memory is given back (memtrim). */
+#define TRIM_AFTER_MS 1000
 
 enum conn_state { CONN_REQUEST, CONN_OPENING, CONN_REPLY, CONN_RELAY };
 
@@ -70,6 +73,13 @@ struct opening {
 	struct attempt a;
 	CURL *h;
 	CURLU *url;
+	struct tunnel t; /* what the attempt that worked gave */
+};
+
+/* A TLS tunnel (https:// proxy): its bytes go through libcurl's handle. */
+struct tls_tunnel {
+	struct tunnel t;
+	struct relay_net_io io;
 };
 
 struct conn {
@@ -80,19 +90,25 @@ struct conn {
 	struct conn *dead_next;	  /* closed: freed once no event or queue can reach it */
 	enum conn_state state;
 	int cfd, nfd;
-	struct opening *op; /* NULL once relaying */
-	struct tunnel t;
-	struct relay_net_io io;
+	struct opening *op;	/* NULL once relaying */
+	struct tls_tunnel *tls; /* NULL: nfd is a plain socket of ours */
 	struct relay r;
 	bool relay_live;
 	unsigned char *reply; /* -D's reply still to send (CONN_REPLY) */
 	size_t replylen, replyoff;
 	enum front_proto proto;
 	long started_ms;
-	char client[ENDPOINT_STR_MAX];
-	char target[ENDPOINT_STR_MAX];
-	char via[ENDPOINT_STR_MAX]; /* the proxy, or "" when direct */
+	/* What the log lines name. Sized to what they hold: an idle tunnel is this
+	 * struct, and thousands of them should fit in a few MiB. */
+	char client[INET6_ADDRSTRLEN + 9]; /* "[v6]:port" */
+	char *target;			   /* "host:port" */
+	char *via;			   /* the proxy's "host:port"; NULL: direct */
 };
+
+static const char *route_words(const struct conn *c)
+{
+	return c->via ? " via proxy " : " (direct)";
+}
 
 struct server {
 	const struct egress_config *cfg;
@@ -106,6 +122,8 @@ struct server {
 	long curl_due; /* when libcurl's timer runs out; -1: none */
 	struct conn *conns, *runq, *dead;
 	size_t nconns;
+	size_t nopening; /* connections whose tunnel is not open yet */
+	long trim_at;	 /* when to give memory back after the last opening; 0: no need */
 	long next_tick;
 	bool stopping;
 	long drain_until;
@@ -200,6 +218,11 @@ static void opening_free(struct conn *c)
 		return;
 	if (op->h)
 		curl_easy_cleanup(op->h); /* leaves the multi handle too */
+	if (op->t.handle) {
+		epoll_ctl(c->s->ep, EPOLL_CTL_DEL, op->t.fd, NULL);
+		curl_multi_remove_handle(c->s->multi, op->t.handle);
+		tunnel_close(&op->t);
+	}
 	curl_url_cleanup(op->url);
 	creds_clear(&op->a.creds);
 	curl_slist_free_all(op->hdrs);
@@ -209,6 +232,11 @@ static void opening_free(struct conn *c)
 	free(op->req);
 	free(op);
 	c->op = NULL;
+	/* Opening a tunnel takes tens of KiB (libcurl's handle and buffers, the
+	 * configuration), freed now but left scattered in the heap between live
+	 * connections: once a burst is over, it goes back to the system. */
+	if (--c->s->nopening == 0)
+		c->s->trim_at = relay_now_ms() + TRIM_AFTER_MS;
 }
 
 static const char *end_words(const struct conn *c)
@@ -240,11 +268,10 @@ static void conn_close(struct conn *c)
 		long ms = relay_now_ms() - c->started_ms;
 		if (c->r.end == RELAY_NET_ERROR || c->r.end == RELAY_LOCAL_ERROR)
 			msg_err("client %s: tunnel to %s%s%s: %s: %s", c->client, c->target,
-				c->via[0] ? " via proxy " : " (direct)", c->via, c->r.op,
-				strerror(c->r.err));
+				route_words(c), c->via ? c->via : "", c->r.op, strerror(c->r.err));
 		msg_verbose("client %s: tunnel to %s%s%s ended (%s) after %.1f s: %llu bytes "
 			    "up, %llu down",
-			    c->client, c->target, c->via[0] ? " via proxy " : " (direct)", c->via,
+			    c->client, c->target, route_words(c), c->via ? c->via : "",
 			    end_words(c), (double)ms / 1000.0, c->r.up.moved, c->r.down.moved);
 		relay_free(&c->r);
 	}
@@ -252,14 +279,17 @@ static void conn_close(struct conn *c)
 	free(c->reply);
 	if (c->cfd >= 0)
 		close(c->cfd); /* leaves the epoll set with it */
-	if (c->t.handle) {
+	if (c->tls) {
 		/* A TLS tunnel's socket is libcurl's: out of our set before it closes. */
-		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->t.fd, NULL);
-		curl_multi_remove_handle(s->multi, c->t.handle);
-		tunnel_close(&c->t);
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->tls->t.fd, NULL);
+		curl_multi_remove_handle(s->multi, c->tls->t.handle);
+		tunnel_close(&c->tls->t);
+		free(c->tls);
 	} else if (c->nfd >= 0) {
 		close(c->nfd);
 	}
+	free(c->target);
+	free(c->via);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -325,7 +355,12 @@ static bool plan(struct conn *c, const struct endpoint *target)
 	struct opening *op = c->op;
 	struct route_refusal why;
 
-	endpoint_str(target, c->target, sizeof(c->target));
+	char label[ENDPOINT_STR_MAX];
+	free(c->target);
+	if (!(c->target = strdup(endpoint_str(target, label, sizeof(label))))) {
+		conn_fail(c, EGRESS_EIO, "out of memory");
+		return false;
+	}
 	op->have_cfg = true;
 	if (!cli_config_for_target(c->s->cfg, target, &op->cfg)) {
 		conn_fail(c, EGRESS_EUSAGE, ""); /* printed */
@@ -392,9 +427,9 @@ static void attempt_done(struct conn *c, CURLcode rc)
 
 	op->h = NULL;
 	op->url = NULL;
-	c->t = (struct tunnel){ .fd = -1 };
-	snprintf(c->t.target_label, sizeof(c->t.target_label), "%s", c->target);
-	e = attempt_end(&op->a, h, url, rc, &c->t);
+	op->t = (struct tunnel){ .fd = -1 };
+	snprintf(op->t.target_label, sizeof(op->t.target_label), "%s", c->target);
+	e = attempt_end(&op->a, h, url, rc, &op->t);
 	if (e != EGRESS_OK) {
 		char why[sizeof(op->a.why)];
 		snprintf(why, sizeof(why), "%s", op->a.why);
@@ -406,25 +441,34 @@ static void attempt_done(struct conn *c, CURLcode rc)
 		}
 		return;
 	}
-	snprintf(c->via, sizeof(c->via), "%s", c->t.proxy ? c->t.proxy_label : "");
-	c->t.proxy = NULL; /* points into the route, which goes now */
-	if (!c->t.tls) {
+	if (op->t.proxy && !(c->via = strdup(op->t.proxy_label))) {
+		conn_fail(c, EGRESS_EIO, "out of memory");
+		return;
+	}
+	op->t.proxy = NULL; /* points into the route, which goes with op */
+	if (op->t.tls) {
+		if (!(c->tls = malloc(sizeof(*c->tls)))) {
+			conn_fail(c, EGRESS_EIO, "out of memory");
+			return;
+		}
+		c->tls->t = op->t;
+		op->t = (struct tunnel){ .fd = -1 };
+		c->tls->io = (struct relay_net_io){ tunnel_recv, tunnel_send, &c->tls->t };
+		c->nfd = c->tls->t.fd;
+	} else {
 		/* Ours alone: an idle tunnel then holds no libcurl handle. The handle
 		 * leaves the multi handle first, which closes its copy of the socket. */
-		c->nfd = fcntl(c->t.fd, F_DUPFD_CLOEXEC, 3);
+		c->nfd = fcntl(op->t.fd, F_DUPFD_CLOEXEC, 3);
 		int err = errno;
-		epoll_ctl(c->s->ep, EPOLL_CTL_DEL, c->t.fd, NULL);
-		curl_multi_remove_handle(c->s->multi, c->t.handle);
-		tunnel_close(&c->t);
+		epoll_ctl(c->s->ep, EPOLL_CTL_DEL, op->t.fd, NULL);
+		curl_multi_remove_handle(c->s->multi, op->t.handle);
+		tunnel_close(&op->t);
 		if (c->nfd < 0) {
 			char why[ERR_MAX];
 			snprintf(why, sizeof(why), "tunnel to %s: %s", c->target, strerror(err));
 			conn_fail(c, EGRESS_EIO, why);
 			return;
 		}
-	} else {
-		c->nfd = c->t.fd;
-		c->io = (struct relay_net_io){ tunnel_recv, tunnel_send, &c->t };
 	}
 	start_relay(c);
 }
@@ -437,10 +481,10 @@ static void start_relay(struct conn *c)
 		.in_fd = c->cfd,
 		.out_fd = c->cfd,
 		.net_fd = c->nfd,
-		.net_io = c->t.handle ? &c->io : NULL,
+		.net_io = c->tls ? &c->tls->io : NULL,
 		/* As for stdin: a direct tunnel passes the client's EOF on; a proxy's
 		 * only with --half-close (squid and tinyproxy drop the whole tunnel). */
-		.forward_eof = !c->via[0] || (cfg->half_close && !c->t.handle),
+		.forward_eof = !c->via || (cfg->half_close && !c->tls),
 		.idle_timeout_ms = cfg->idle_timeout_ms,
 		.eof_timeout_ms = cfg->eof_timeout_ms,
 		.lazy_buffers = true,
@@ -556,9 +600,10 @@ static void read_request(struct conn *c)
 				return;
 			}
 			if (st == FRONT_TARGET) {
+				char label[ENDPOINT_STR_MAX];
 				msg_verbose("client %s: %s request for %s", c->client,
 					    front_proto_name(op->front.proto),
-					    endpoint_str(&target, c->target, sizeof(c->target)));
+					    endpoint_str(&target, label, sizeof(label)));
 				conn_open(c, &target);
 				return;
 			}
@@ -599,13 +644,14 @@ static struct conn *conn_new(struct server *s, int fd)
 	c->s = s;
 	c->cfd = fd;
 	c->nfd = -1;
-	c->t.fd = -1;
+	c->op->t.fd = -1;
 	peer_name(fd, c->client, sizeof(c->client));
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
 	s->conns = c;
 	s->nconns++;
+	s->nopening++;
 	return c;
 }
 
@@ -796,6 +842,8 @@ static int wait_ms(const struct server *s, long now)
 		sooner(&due, s->resume_at);
 	if (s->stopping)
 		sooner(&due, s->drain_until);
+	if (s->trim_at)
+		sooner(&due, s->trim_at);
 	if ((s->cfg->idle_timeout_ms || s->cfg->eof_timeout_ms) && s->nconns)
 		sooner(&due, s->next_tick);
 	if (due < 0)
@@ -893,6 +941,11 @@ static void loop(struct server *s)
 		}
 		if (s->cfg->idle_timeout_ms || s->cfg->eof_timeout_ms)
 			timer_tick(s, now);
+		if (s->trim_at && now >= s->trim_at) {
+			s->trim_at = 0;
+			if (s->nopening == 0)
+				memtrim();
+		}
 	}
 }
 
