@@ -54,7 +54,12 @@ enum tag { TAG_LISTENER, TAG_CLIENT, TAG_NET, TAG_CURL };
 #define ACCEPT_PAUSE_MS 250
 /* Clients accepted per wake-up, so that a flood cannot starve live tunnels. */
 #define ACCEPT_BATCH 64
-#define EVENTS_MAX   256
+/* Descriptors kept free for what opening a tunnel needs besides the client's. */
+#define FD_RESERVE 16
+#define EVENTS_MAX 256
+/* A tunnel whose client sent EOF that was not passed on ends once the far side has
+ * been quiet this long (see timer_tick). */
+#define EOF_QUIET_MS 1000
 /* Quiet time after the last opening before memory is given back (memtrim). */
 #define TRIM_AFTER_MS 1000
 
@@ -94,6 +99,7 @@ struct conn {
 	struct tls_tunnel *tls; /* NULL: nfd is a plain socket of ours */
 	struct relay r;
 	bool relay_live;
+	bool client_eof;      /* the client sent EOF, which was not passed on (see timer_tick) */
 	unsigned char *reply; /* -D's reply still to send (CONN_REPLY) */
 	size_t replylen, replyoff;
 	enum front_proto proto;
@@ -117,12 +123,14 @@ struct server {
 	size_t nlfd;
 	bool accepting;	  /* listeners in the epoll set */
 	long resume_at;	  /* out of descriptors: when to try accepting again; 0: not paused */
+	int fd_limit;	  /* RLIMIT_NOFILE's soft limit, once raised */
 	bool told_emfile; /* said once per pause */
 	CURLM *multi;
 	long curl_due; /* when libcurl's timer runs out; -1: none */
 	struct conn *conns, *runq, *dead;
 	size_t nconns;
 	size_t nopening; /* connections whose tunnel is not open yet */
+	size_t neof;	 /* connections with client_eof set */
 	long trim_at;	 /* when to give memory back after the last opening; 0: no need */
 	long next_tick;
 	bool stopping;
@@ -249,7 +257,8 @@ static const char *end_words(const struct conn *c)
 	case RELAY_IDLE:
 		return "idle timeout";
 	case RELAY_EOF_TIMEOUT:
-		return "EOF timeout";
+		return c->client_eof && !c->r.o.eof_timeout_ms ? "client EOF, then quiet"
+							       : "EOF timeout";
 	case RELAY_NET_ERROR:
 		return "tunnel error";
 	case RELAY_LOCAL_ERROR:
@@ -264,6 +273,8 @@ static void conn_close(struct conn *c)
 {
 	struct server *s = c->s;
 
+	if (c->client_eof)
+		s->neof--;
 	if (c->relay_live) {
 		long ms = relay_now_ms() - c->started_ms;
 		if (c->r.end == RELAY_NET_ERROR || c->r.end == RELAY_LOCAL_ERROR)
@@ -549,6 +560,11 @@ static void relay_events(struct conn *c, uint32_t cev, uint32_t nev)
 		conn_close(c);
 		return;
 	}
+	if (!c->client_eof && relay_local_eof(&c->r) && !c->r.o.forward_eof &&
+	    !c->r.o.eof_timeout_ms) {
+		c->client_eof = true;
+		c->s->neof++;
+	}
 	if (relay_timeout(&c->r, now) == 0)
 		enqueue(c);
 }
@@ -698,29 +714,41 @@ static void set_accepting(struct server *s, bool on)
 	s->accepting = on;
 }
 
+/* Out of descriptors (or close to it): live tunnels go on; new clients wait in the
+ * backlog until descriptors come back, without a busy loop meanwhile. Said once for
+ * each time it happens, however many clients wait. */
+static void pause_accepting(struct server *s, int err)
+{
+	if (!s->told_emfile)
+		msg_err_errno(err, "not accepting clients for now (%zu tunnels open)", s->nconns);
+	s->told_emfile = true;
+	s->resume_at = relay_now_ms() + ACCEPT_PAUSE_MS;
+	set_accepting(s, false);
+}
+
 static void accept_clients(struct server *s, int lfd)
 {
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				/* Live tunnels go on; new clients wait in the backlog until
-				 * descriptors come back, without a busy loop meanwhile. */
-				if (!s->told_emfile)
-					msg_err_errno(errno,
-						      "not accepting clients for now (%zu "
-						      "tunnels open)",
-						      s->nconns);
-				s->told_emfile = true;
-				s->resume_at = relay_now_ms() + ACCEPT_PAUSE_MS;
-				set_accepting(s, false);
+			    errno == ENOMEM)
+				pause_accepting(s, errno);
+			else if (errno == EAGAIN && s->told_emfile) {
+				/* Every waiting client has been taken: the episode is over. */
+				msg_err("accepting clients again (%zu tunnels open)", s->nconns);
+				s->told_emfile = false;
 			}
 			return;
 		}
-		if (s->told_emfile) {
-			msg_err("accepting clients again (%zu tunnels open)", s->nconns);
-			s->told_emfile = false;
+		/* Descriptors are handed out lowest first, so fd says how many are in use.
+		 * A tunnel needs one more (its proxy socket) and, while it opens, a few
+		 * (a netrc file, a resolver's): a client that would leave fewer than
+		 * FD_RESERVE waits in the backlog instead of failing half-way. */
+		if (fd >= s->fd_limit - FD_RESERVE) {
+			close(fd);
+			pause_accepting(s, EMFILE);
+			return;
 		}
 		if ((long)s->nconns >= s->cfg->max_conns) {
 			char who[ENDPOINT_STR_MAX];
@@ -774,6 +802,19 @@ static void run_queue(struct server *s)
 	}
 }
 
+/* Whether some tunnel has a deadline that only the clock can bring. */
+static bool timers_wanted(const struct server *s)
+{
+	return s->neof || (s->nconns && (s->cfg->idle_timeout_ms || s->cfg->eof_timeout_ms));
+}
+
+/* The relays' timers (--idle-timeout, --eof-timeout), and the end of a tunnel whose
+ * client sent EOF. Through a proxy that EOF is not passed on (squid and tinyproxy
+ * would drop the reply with the tunnel), but a client's socket cannot tell a
+ * half-close from a close: a client gone for good would leave the tunnel, and its
+ * descriptors, until the far side closed, perhaps never. So once the client has
+ * sent EOF, the tunnel ends when the far side has sent nothing for EOF_QUIET_MS
+ * (--eof-timeout, when given, decides instead). */
 static void timer_tick(struct server *s, long now)
 {
 	if (now < s->next_tick)
@@ -781,8 +822,14 @@ static void timer_tick(struct server *s, long now)
 	s->next_tick = now + TIMER_TICK_MS;
 	for (struct conn *c = s->conns, *next; c; c = next) {
 		next = c->next;
-		if (c->state == CONN_RELAY)
+		if (c->state != CONN_RELAY)
+			continue;
+		if (c->client_eof && now - c->r.last_active_ms >= EOF_QUIET_MS) {
+			c->r.end = RELAY_EOF_TIMEOUT;
+			conn_close(c);
+		} else if (s->cfg->idle_timeout_ms || s->cfg->eof_timeout_ms) {
 			relay_events(c, 0, 0);
+		}
 	}
 }
 
@@ -844,7 +891,7 @@ static int wait_ms(const struct server *s, long now)
 		sooner(&due, s->drain_until);
 	if (s->trim_at)
 		sooner(&due, s->trim_at);
-	if ((s->cfg->idle_timeout_ms || s->cfg->eof_timeout_ms) && s->nconns)
+	if (timers_wanted(s))
 		sooner(&due, s->next_tick);
 	if (due < 0)
 		return -1;
@@ -939,7 +986,7 @@ static void loop(struct server *s)
 			s->resume_at = 0;
 			set_accepting(s, true);
 		}
-		if (s->cfg->idle_timeout_ms || s->cfg->eof_timeout_ms)
+		if (timers_wanted(s))
 			timer_tick(s, now);
 		if (s->trim_at && now >= s->trim_at) {
 			s->trim_at = 0;
@@ -952,13 +999,17 @@ static void loop(struct server *s)
 /* ---- setting up ---- */
 
 /* Descriptors are what thousands of tunnels run out of first: take all we may. */
-static void raise_fd_limit(void)
+static int raise_fd_limit(void)
 {
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	return rl.rlim_cur > (rlim_t)(1 << 30) ? 1 << 30 : (int)rl.rlim_cur;
 }
 
 static bool open_listeners(struct server *s)
@@ -1028,7 +1079,7 @@ static bool setup(struct server *s, const struct egress_config *cfg)
 	s->inetd = cfg->inetd;
 	/* It holds the proxies' credentials for as long as it serves. */
 	secret_protect_process();
-	raise_fd_limit();
+	s->fd_limit = raise_fd_limit();
 	ask_passwords_now(cfg);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

@@ -15,6 +15,8 @@ setup_file() {
 	start_target BANNER source "$d/banner.txt"
 	start_target ECHO1M echo-n $((1024 * 1024))
 	start_target ECHO64K echo-n $((64 * 1024))
+	start_target HOLD hold
+	start_target LATE late 'late reply\n' 0.5
 	start_fakeproxy DENY status 403 Forbidden
 	start_fakeproxy SILENT silent
 	start_fakeproxy NOACC noaccept
@@ -186,6 +188,19 @@ _launch_s_server() {
 	assert_line "$BANNER"
 	grep -q "CONNECT 127.0.0.1:$BANNER_PORT" "$TINYPROXY_DIR/log"
 	grep -q "client 127.0.0.1:[0-9]*: proxy 127.0.0.1:$DENY_PORT refused CONNECT denied.localhost:22: 403 Forbidden" "$D_ERR"
+}
+
+@test "-L: a client that closes frees its tunnel, though the target never closes" {
+	listen L -v -x "$TP" -L 0 127.0.0.1 "$HOLD_PORT"
+	run -0 bash -c "printf 'bye\n' | timeout 10 nc -N 127.0.0.1 $L_PORT"
+	wait_until grep -q "ended (client EOF, then quiet)" "$L_ERR"
+	grep -q "tunnel to 127.0.0.1:$HOLD_PORT via proxy 127.0.0.1:$TINYPROXY_PORT ended (client EOF, then quiet) after [0-9.]* s: 4 bytes up, 0 down" "$L_ERR"
+}
+
+@test "-L: a client that half-closes still gets a reply that follows within a second" {
+	listen L -x "$TP" -L 0 127.0.0.1 "$LATE_PORT"
+	run -0 bash -c "printf 'question\n' | timeout 10 nc -N 127.0.0.1 $L_PORT"
+	assert_output "late reply"
 }
 
 @test "--max-conns: the client beyond it is closed at once, with one line" {
