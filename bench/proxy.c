@@ -31,13 +31,18 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "util.h"
 
-#define MAX_TUNNELS 256
-#define HEADER_MAX  4096
+/* Tunnels at once: --tunnels (listen mode's run takes thousands, with --lazy-pipes). */
+static int max_tunnels = 256;
+/* --lazy-pipes: a flow's pipe exists only while bytes are in it, so that an idle
+ * tunnel holds its two sockets alone (9000 tunnels in 20000 descriptors). */
+static bool lazy_pipes;
+#define HEADER_MAX 4096
 /* 1 MiB is the default /proc/sys/fs/pipe-max-size; with less, the pipe (not the copy)
  * limits the rate. A refused size falls back to whatever the kernel gave. */
 #define PIPE_SIZE (1024 * 1024)
@@ -69,7 +74,7 @@ struct tunnel {
 	size_t hdr_len;
 };
 
-static struct tunnel tunnels[MAX_TUNNELS];
+static struct tunnel *tunnels;
 static int ep;
 
 static void tunnel_close(struct tunnel *t)
@@ -88,7 +93,7 @@ static void tunnel_close(struct tunnel *t)
 
 static struct tunnel *tunnel_new(int client)
 {
-	for (int i = 0; i < MAX_TUNNELS; i++) {
+	for (int i = 0; i < max_tunnels; i++) {
 		struct tunnel *t = &tunnels[i];
 		if (t->state != T_FREE)
 			continue;
@@ -112,6 +117,24 @@ static int watch(int fd, struct end *e, int op)
 	return epoll_ctl(ep, op, fd, &ev);
 }
 
+static void close_pipe(struct flow *f)
+{
+	close(f->pipe[0]);
+	close(f->pipe[1]);
+	f->pipe[0] = f->pipe[1] = -1;
+}
+
+static int open_pipe(struct flow *f)
+{
+	if (pipe2(f->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
+	int cap = fcntl(f->pipe[1], F_SETPIPE_SZ, PIPE_SIZE);
+	if (cap < 0)
+		cap = fcntl(f->pipe[1], F_GETPIPE_SZ);
+	f->cap = cap > 0 ? (size_t)cap : 65536;
+	return 0;
+}
+
 /* Moves what it can through flow i; returns -1 when the tunnel must close. */
 static int flow_pump(struct tunnel *t, int i)
 {
@@ -119,6 +142,8 @@ static int flow_pump(struct tunnel *t, int i)
 	int src = t->fd[i], dst = t->fd[1 - i];
 	const unsigned fl = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 
+	if (f->pipe[0] < 0 && !f->done && open_pipe(f) < 0)
+		return -1;
 	for (bool moved = true; moved && !f->done;) {
 		moved = false;
 		if (!f->src_eof && f->inpipe < f->cap) {
@@ -148,6 +173,8 @@ static int flow_pump(struct tunnel *t, int i)
 			f->done = true;
 		}
 	}
+	if (lazy_pipes && !f->inpipe && f->pipe[0] >= 0)
+		close_pipe(f);
 	return 0;
 }
 
@@ -181,17 +208,6 @@ static unsigned connect_port(const char *line)
 	return port <= 65535 ? port : 0;
 }
 
-static int open_pipe(struct flow *f)
-{
-	if (pipe2(f->pipe, O_NONBLOCK | O_CLOEXEC) < 0)
-		return -1;
-	int cap = fcntl(f->pipe[1], F_SETPIPE_SZ, PIPE_SIZE);
-	if (cap < 0)
-		cap = fcntl(f->pipe[1], F_GETPIPE_SZ);
-	f->cap = cap > 0 ? (size_t)cap : 65536;
-	return 0;
-}
-
 /* Handles the client's request once its headers are complete. */
 static void tunnel_open(struct tunnel *t, size_t hdr_end)
 {
@@ -222,8 +238,9 @@ static void tunnel_open(struct tunnel *t, size_t hdr_end)
 	/* Both writes are tiny and go to fresh sockets, whose buffers cannot be full. */
 	if (send(t->fd[CLIENT], ok, sizeof(ok) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(ok) - 1) ||
 	    (early && send(target, t->hdr + hdr_end, early, MSG_NOSIGNAL) != (ssize_t)early) ||
-	    set_nonblock(target) < 0 || open_pipe(&t->flow[CLIENT]) < 0 ||
-	    open_pipe(&t->flow[TARGET]) < 0 || watch(target, &t->end[TARGET], EPOLL_CTL_ADD) < 0) {
+	    set_nonblock(target) < 0 ||
+	    (!lazy_pipes && (open_pipe(&t->flow[CLIENT]) < 0 || open_pipe(&t->flow[TARGET]) < 0)) ||
+	    watch(target, &t->end[TARGET], EPOLL_CTL_ADD) < 0) {
 		tunnel_close(t);
 		return;
 	}
@@ -291,8 +308,20 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--lifetime") == 0 && i + 1 < argc)
 			lifetime = (unsigned)parse_u64(argv[++i], 1, 86400, "--lifetime");
+		else if (strcmp(argv[i], "--tunnels") == 0 && i + 1 < argc)
+			max_tunnels = (int)parse_u64(argv[++i], 1, 100000, "--tunnels");
+		else if (strcmp(argv[i], "--lazy-pipes") == 0)
+			lazy_pipes = true;
 		else
-			die("usage: proxy [--lifetime SECS]");
+			die("usage: proxy [--lifetime SECS] [--tunnels N] [--lazy-pipes]");
+	}
+	tunnels = calloc((size_t)max_tunnels, sizeof(*tunnels));
+	if (!tunnels)
+		die("out of memory");
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	alarm(lifetime); /* SIGALRM's default action ends the process: bounded in time */
@@ -327,7 +356,7 @@ int main(int argc, char **argv)
 				tunnel_pump(e->t);
 			}
 		}
-		for (int i = 0; i < MAX_TUNNELS; i++)
+		for (int i = 0; i < max_tunnels; i++)
 			if (tunnels[i].state == T_CLOSED)
 				tunnels[i].state = T_FREE;
 	}

@@ -119,7 +119,7 @@ int listen_loopback(uint16_t *port)
 	socklen_t len = sizeof(sa);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		die_errno("bind 127.0.0.1");
-	if (listen(fd, 128) < 0)
+	if (listen(fd, 4096) < 0) /* bursts of thousands: listen mode's run */
 		die_errno("listen");
 	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
 		die_errno("getsockname");
