@@ -21,6 +21,7 @@ setup_file() {
 	start_fakeproxy SILENT silent
 	start_fakeproxy NOACC noaccept
 	start_squid SQB basic
+	start_squid SQN ntlm
 	make_tls_cert LH DNS:localhost localhost
 	export TP=http://127.0.0.1:$TINYPROXY_PORT SQ=http://127.0.0.1:$SQUID_PORT
 }
@@ -358,4 +359,51 @@ activate() {
 	grep -qx 'ListenStream=127.0.0.1:1080' "$unit/egress-socks.socket"
 	grep -q '^ExecStart=/usr/bin/egress -D ' "$unit/egress-socks.service"
 	grep -qx 'Accept=no' "$unit/egress-socks.socket"
+}
+
+@test "-L with Basic: the password asked once at start (askpass), every tunnel authenticates" {
+	local ask=$BATS_TEST_TMPDIR/askpass
+	printf '#!/bin/sh\necho asked >>"%s.log"\nprintf "%%s\\n" "%s"\n' "$ask" "$PROXY_PASS" >"$ask"
+	chmod +x "$ask"
+	export EGRESS_ASKPASS=$ask
+	listen L -U "$PROXY_USER" -x "http://127.0.0.1:$SQB_PORT" \
+		-L 0 127.0.0.1 "$ECHO64K_PORT"
+	run -0 lclient echo "$L_PORT" 5 65536
+	assert_output "ok 5"
+	run -0 lclient echo "$L_PORT" 5 65536
+	assert_output "ok 5"
+	run -0 cat "$ask.log"
+	assert_output "asked" # once, for ten tunnels
+	run grep -c "$PROXY_PASS" "$L_ERR"
+	assert_output 0
+}
+
+@test "-D with NTLM: each tunnel runs its own handshake" {
+	listen D -x "http://$PROXY_USER:$PROXY_PASS@127.0.0.1:$SQN_PORT" -D 0
+	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	assert_line "$BANNER"
+	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	# Two handshakes: type 1 and type 3 each, on a connection each.
+	wait_until grep -q "CONNECT 127.0.0.1:$BANNER_PORT" "$SQN_DIR/access.log"
+}
+
+@test "one refused CONNECT while 20 tunnels move data: they all finish, byte for byte" {
+	cat >"$BATS_TEST_TMPDIR/config" <<-EOF
+		host denied.localhost
+		  proxy http://127.0.0.1:$DENY_PORT
+		host *
+		  proxy $SQ
+	EOF
+	listen D --config "$BATS_TEST_TMPDIR/config" -D 0
+	listen L -x "http://127.0.0.1:$D_PORT" -L 0 127.0.0.1 "$ECHO1M_PORT"
+	lclient echo "$L_PORT" 20 $((1024 * 1024)) 0.02 >"$BATS_TEST_TMPDIR/echo" &
+	local bg=$!
+	sleep 0.2
+	run -0 lclient socks5 "$D_PORT" denied.localhost 22
+	assert_output "rep 0x05"
+	wait "$bg"
+	run cat "$BATS_TEST_TMPDIR/echo"
+	assert_output "ok 20"
 }
