@@ -407,3 +407,63 @@ activate() {
 	run cat "$BATS_TEST_TMPDIR/echo"
 	assert_output "ok 20"
 }
+
+@test "-D takes its routes from a PAC: one target through tinyproxy, another direct" {
+	cat >"$BATS_TEST_TMPDIR/proxy.pac" <<-EOF
+		function FindProxyForURL(url, host) {
+		  if (host == "localhost") return "DIRECT";
+		  return "PROXY 127.0.0.1:$TINYPROXY_PORT";
+		}
+	EOF
+	listen D -v --pac "$BATS_TEST_TMPDIR/proxy.pac" -D 0
+	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	assert_line "$BANNER"
+	run -0 lclient socks5 "$D_PORT" localhost "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	grep -q "using proxy 127.0.0.1:$TINYPROXY_PORT (from PAC" "$D_ERR"
+	grep -q "connecting directly to localhost:$BANNER_PORT (PAC" "$D_ERR"
+}
+
+# The descriptors of process PID.
+fds_of() {
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l
+}
+
+@test "an idle tunnel holds its two sockets and nothing else" {
+	listen L -x "$TP" -L 0 127.0.0.1 "$HOLD_PORT"
+	local before
+	before=$(fds_of "$L_PID")
+	lclient hold "$L_PORT" 50 3 >"$BATS_TEST_TMPDIR/hold" &
+	local bg=$!
+	wait_until bash -c "(( \$(find /proc/$L_PID/fd -mindepth 1 | wc -l) >= $before + 100 ))"
+	sleep 0.5
+	run fds_of "$L_PID"
+	assert_output $((before + 100))
+	wait "$bg"
+	run cat "$BATS_TEST_TMPDIR/hold"
+	assert_output "closed 0"
+}
+
+@test "backpressure: a target that does not read holds egress at its 64 KiB buffers" {
+	listen L -x "$TP" -L 0 127.0.0.1 "$LATE_PORT"
+	local rss0 rss1
+	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$L_PID/status")
+	# 64 MiB at a target that reads one line and then sleeps: the client must block.
+	run -0 timeout 20 "$PYTHON" -c "
+import socket, sys
+s = socket.create_connection(('127.0.0.1', $L_PORT))
+s.settimeout(3)
+s.sendall(b'question\n')
+sent = 0
+try:
+    while sent < 64 << 20:
+        sent += s.send(b'x' * 65536)
+except socket.timeout:
+    pass
+print('blocked' if sent < 64 << 20 else 'all sent', sent >> 20)
+"
+	assert_output --partial "blocked"
+	rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$L_PID/status")
+	(( rss1 - rss0 < 2048 )) || fail "egress grew by $((rss1 - rss0)) KiB"
+}
