@@ -92,7 +92,8 @@ static check_fn check_user_agent, check_pinnedpubkey, check_netrc, check_pac, ch
 static apply_fn apply_proxy, apply_keepalive, apply_user, apply_auth, apply_family, apply_listen,
 	apply_max_conns;
 
-#define AT(field) offsetof(struct egress_config, field)
+#define AT(field)     offsetof(struct egress_config, field)
+#define KEEPALIVE_MAX 32767
 
 static const struct cli_option options[] = {
 	{ "proxy", 'x', OPT_PROXY, KIND_CUSTOM, 0, NULL, apply_proxy, "URL[,URL...]",
@@ -145,7 +146,8 @@ static const struct cli_option options[] = {
 	  "close the tunnel after SECS without a byte\n"
 	  "either way (exit 6)" },
 	{ "keepalive", 0, OPT_KEEPALIVE, KIND_CUSTOM, 0, NULL, apply_keepalive, "SECS",
-	  "send TCP keepalive probes after SECS idle" },
+	  "send TCP keepalive probes after SECS idle\n"
+	  "(1 to 32767)" },
 	{ "half-close", 0, OPT_HALF_CLOSE, KIND_FLAG, AT(half_close), NULL, NULL, NULL,
 	  "forward stdin EOF through the proxy too (squid\n"
 	  "and tinyproxy then drop the whole tunnel); not\n"
@@ -383,8 +385,11 @@ static enum egress_err apply_keepalive(struct egress_config *cfg, const struct c
 	long ms;
 	(void)o;
 	(void)src;
-	if (!parse_secs(value, &ms, err, errsz) || ms % 1000) {
-		err_printf(err, errsz, "--keepalive: invalid \"%s\" (whole seconds, > 0)", value);
+	/* Linux takes TCP_KEEPIDLE up to MAX_TCP_KEEPIDLE (32767) and refuses more;
+	 * libcurl only logs that, so the option would silently do nothing. */
+	if (!parse_secs(value, &ms, err, errsz) || ms % 1000 || ms / 1000 > KEEPALIVE_MAX) {
+		err_printf(err, errsz, "--keepalive: invalid \"%s\" (whole seconds, 1 to %d)",
+			   value, KEEPALIVE_MAX);
 		return EGRESS_EUSAGE;
 	}
 	cfg->keepalive_secs = ms / 1000;

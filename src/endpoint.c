@@ -90,6 +90,21 @@ bool endpoint_set(struct endpoint *e, const char *host, size_t len, const char *
 	return parse_port(port, &e->port, err, errsz);
 }
 
+/* Whether the len bytes at s are an IPv6 address, a zone ("%eth0") allowed. */
+static bool is_ipv6_literal(const char *s, size_t len)
+{
+	char lit[INET6_ADDRSTRLEN + 1];
+	struct in6_addr a;
+	size_t zone = strcspn(s, "%]");
+	if (zone > len)
+		zone = len;
+	if (zone == 0 || zone >= sizeof(lit))
+		return false;
+	memcpy(lit, s, zone);
+	lit[zone] = '\0';
+	return inet_pton(AF_INET6, lit, &a) == 1;
+}
+
 bool endpoint_split(const char *s, const char **host, size_t *hostlen, const char **port, char *err,
 		    size_t errsz)
 {
@@ -103,6 +118,10 @@ bool endpoint_split(const char *s, const char **host, size_t *hostlen, const cha
 					  log_escape_str(q, sizeof(q), s, 48));
 		*host = s + 1;
 		*hostlen = (size_t)(close - s - 1);
+		if (!is_ipv6_literal(*host, *hostlen))
+			return err_printf(err, errsz,
+					  "invalid address \"%s\": brackets hold an IPv6 address",
+					  log_escape_str(q, sizeof(q), s, 48));
 		if (close[1] == '\0') {
 			*port = NULL;
 			return true;

@@ -141,6 +141,20 @@ bad_host() {
 	usage_error_says "egress: invalid address \"[::1:22\": missing ']'" -x "$PROXY" '[::1:22'
 }
 
+@test "[NAME]:PORT is refused: brackets hold an IPv6 address, target and proxy alike" {
+	usage_error_says "egress: invalid address \"[example.com]:22\": brackets hold an IPv6 address" \
+		-x "$PROXY" '[example.com]:22'
+	usage_error -x "$PROXY" '[127.0.0.1]:22'
+	usage_error -x 'http://[proxy.example]:3128' 127.0.0.1 22
+	assert_stderr --partial "brackets hold an IPv6 address"
+}
+
+@test "--keepalive above the kernel's 32767 s is refused, not silently ignored" {
+	usage_error_says "egress: --keepalive: invalid \"32768\" (whole seconds, 1 to 32767)" \
+		--keepalive 32768 -x "$PROXY" 127.0.0.1 22
+	usage_error --keepalive 99999999 -x "$PROXY" 127.0.0.1 22
+}
+
 @test "port 0 is refused" {
 	usage_error -x "$PROXY" 127.0.0.1 0
 	assert_stderr --partial 'invalid port "0"'
