@@ -82,16 +82,34 @@ static void spec_clear(struct proxy_spec *p)
 	p->user = p->pass = NULL;
 }
 
-/* The URL as an error message may show it: the userinfo as "***". */
+/* Whether the len bytes at s have a scheme's shape (RFC 3986: a letter, then letters,
+ * digits, "+", "-", "."; short). Text of any other shape before "://" may be anything
+ * the user typed there, a password included ("alice:S3cr3t://..."): never shown. */
+static bool scheme_shaped(const char *s, size_t len)
+{
+	if (len == 0 || len > 15 || !isalpha((unsigned char)s[0]))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("+-.", s[i]))
+			return false;
+	return true;
+}
+
+/* The URL as an error message may show it: the userinfo as "***", and a scheme that
+ * is not shaped like one as "***" too. */
 static void url_shown(const char *buf, char *q, size_t qsz)
 {
-	const char *at = strrchr(buf, '@');
-	if (at) {
-		char rest[96];
-		const char *sep = strstr(buf, "://");
-		size_t pre = sep && sep < at ? (size_t)(sep + 3 - buf) : 0;
+	const char *at = strrchr(buf, '@'), *sep = strstr(buf, "://");
+	bool hide_scheme = sep && !scheme_shaped(buf, (size_t)(sep - buf));
+	char rest[96];
+
+	if (at && (!sep || sep < at || hide_scheme)) {
+		size_t pre = sep && sep < at && !hide_scheme ? (size_t)(sep + 3 - buf) : 0;
 		log_escape_str(rest, sizeof(rest), at + 1, 64);
-		snprintf(q, qsz, "%.*s***@%s", (int)(pre < 16 ? pre : 16), buf, rest);
+		snprintf(q, qsz, "%.*s***@%s", (int)pre, buf, rest);
+	} else if (hide_scheme) {
+		log_escape_str(rest, sizeof(rest), sep + 3, 64);
+		snprintf(q, qsz, "***://%s", rest);
 	} else {
 		log_escape_str(q, qsz, buf, 64);
 	}
@@ -109,8 +127,10 @@ static size_t scheme_of(const char *buf, const char **auth, const char *q, char 
 	if (!sep)
 		return 0;
 	sl = (size_t)(sep - buf);
-	if (sl == 0 || sl >= sizeof(scheme)) {
-		err_printf(err, errsz, "invalid proxy URL \"%s\": bad scheme", q);
+	if (!scheme_shaped(buf, sl)) {
+		err_printf(err, errsz,
+			   "invalid proxy URL \"%s\": what comes before \"://\" is not a scheme",
+			   q);
 		return NSCHEMES;
 	}
 	memcpy(scheme, buf, sl);

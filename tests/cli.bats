@@ -155,6 +155,17 @@ bad_host() {
 	usage_error --keepalive 99999999 -x "$PROXY" 127.0.0.1 22
 }
 
+@test "a password where the scheme goes is never printed (-x and https_proxy)" {
+	local u
+	for u in 'alice:S3cr3t://x@proxy:3128' 'alice:S3cr3t@x://proxy:3128' 'alice:S3cr3t://proxy:3128'; do
+		usage_error -x "$u" 127.0.0.1 22
+		refute_stderr --partial S3cr3t
+		assert_stderr --partial 'is not a scheme'
+		https_proxy=$u run -2 --separate-stderr egress 127.0.0.1 22 </dev/null
+		refute_stderr --partial S3cr3t
+	done
+}
+
 @test "port 0 is refused" {
 	usage_error -x "$PROXY" 127.0.0.1 0
 	assert_stderr --partial 'invalid port "0"'
