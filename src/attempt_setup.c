@@ -18,12 +18,17 @@ unsigned long proxy_auth_mask(enum proxy_auth m)
 	return masks[m];
 }
 
-/* "scheme://host:port" for libcurl, built from parts egress validated itself. */
-static void proxy_url(const struct proxy_spec *p, char *buf, size_t bufsz)
+/* "socks5h://" and "[255-byte host]:65535". */
+#define PROXY_URL_MAX (16 + ENDPOINT_STR_MAX)
+
+/* "scheme://host:port" for libcurl, built from parts egress validated itself; false
+ * if it does not fit, which would change the port libcurl connects to. */
+static bool proxy_url(const struct proxy_spec *p, char *buf, size_t bufsz)
 {
 	char hp[ENDPOINT_STR_MAX];
-	snprintf(buf, bufsz, "%s://%s", proxy_scheme_name(p->scheme),
-		 endpoint_str(&p->addr, hp, sizeof(hp)));
+	int n = snprintf(buf, bufsz, "%s://%s", proxy_scheme_name(p->scheme),
+			 endpoint_str(&p->addr, hp, sizeof(hp)));
+	return n > 0 && (size_t)n < bufsz;
 }
 
 /* CURLU takes host and port separately, so nothing in the host can be mistaken for
@@ -99,10 +104,11 @@ static bool set_tls(CURL *h, const struct attempt *a)
 /* How to talk to the proxy: CONNECT and its headers, or SOCKS and its user. */
 static bool set_proxy(CURL *h, struct attempt *a, struct curl_slist *hdrs)
 {
-	char purl[HOST_MAX + 16];
+	char purl[PROXY_URL_MAX];
 	bool ok = true;
 
-	proxy_url(a->proxy, purl, sizeof(purl));
+	if (!proxy_url(a->proxy, purl, sizeof(purl)))
+		return false;
 	SET(CURLOPT_PROXY, purl);
 	if (a->proxy->scheme == PROXY_HTTPS && !set_tls(h, a))
 		return false;

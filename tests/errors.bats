@@ -175,3 +175,13 @@ egress_via() {
 	assert_stderr "egress: a password on the command line can be seen by other users (ps); EGRESS_PROXY_PASSWORD, ~/.netrc or the prompt keep it off
 egress: proxy 127.0.0.1:$P_PORT refused CONNECT $T_HOSTPORT: 403 Forbidden"
 }
+
+@test "a 255-byte proxy host with a 5-digit port: libcurl is given the whole port" {
+	local port host
+	port=$(dead_port)
+	((port >= 10000)) || skip "the dead port has fewer than 5 digits"
+	host=$(printf 'a%.0s' {1..245}).localhost
+	run -3 --separate-stderr egress -v -x "socks5h://$host:$port" 127.0.0.1 22 </dev/null
+	assert_stderr --regexp "Trying (127\.0\.0\.1|\[::1\]):$port\.\.\."
+	refute_stderr --partial ":${port:0:4}..."
+}
