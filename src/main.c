@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pac.h"
 #include "proxy.h"
+#include "relay.h"
 #include "route.h"
 #include "secret.h"
 #include "server.h"
@@ -34,16 +35,31 @@ static void sanitise_stdio(void)
 	}
 }
 
+/* Ends egress by the signal, as its default action would, once stdin and stdout
+ * have their modes back: the shell's next command shares them. */
+static void on_ending_signal(int sig)
+{
+	relay_restore_modes();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void setup_signals(void)
 {
+	struct sigaction sa = { .sa_handler = on_ending_signal };
+
 	/* A write to a gone reader must come back as EPIPE, not kill us mid-flush. */
 	signal(SIGPIPE, SIG_IGN);
 	/* These end egress at once even when a parent left them ignored (a background job
 	 * of a non-interactive shell has SIGINT ignored): ssh ends its ProxyCommand with
-	 * SIGHUP. Nothing is buffered that a signal could make us lose: the tunnel is gone. */
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
+	 * SIGHUP. Nothing is buffered that a signal could make us lose: the tunnel is gone.
+	 * The handler is reset on entry and the signal raised again: the parent sees
+	 * egress killed by it. */
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 }
 
 static const char *env_get(const char *name)

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -42,6 +43,38 @@
 /* Moves one direction makes before the other gets its turn. */
 #define PUMP_ROUNDS 8
 
+/* The local fds whose modes a relay changed, and the modes to give back, for
+ * relay_restore_modes, which a signal handler may call: written before the change,
+ * cleared after the restore. Two: stdin and stdout (listen mode changes none). */
+static struct saved_mode {
+	volatile sig_atomic_t fd; /* -1: none */
+	volatile sig_atomic_t flags;
+} saved_modes[2] = { { -1, 0 }, { -1, 0 } };
+
+static void remember_mode(int fd, int flags)
+{
+	for (int i = 0; i < 2; i++)
+		if (saved_modes[i].fd < 0) {
+			saved_modes[i].flags = flags;
+			saved_modes[i].fd = fd;
+			return;
+		}
+}
+
+static void forget_mode(int fd)
+{
+	for (int i = 0; i < 2; i++)
+		if (saved_modes[i].fd == fd)
+			saved_modes[i].fd = -1;
+}
+
+void relay_restore_modes(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (saved_modes[i].fd >= 0)
+			fcntl(saved_modes[i].fd, F_SETFL, saved_modes[i].flags);
+}
+
 long relay_now_ms(void)
 {
 	struct timespec ts;
@@ -56,8 +89,11 @@ static int make_nonblocking(int fd)
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || (fl & O_NONBLOCK) || isatty(fd))
 		return -1;
-	if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+	remember_mode(fd, fl);
+	if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		forget_mode(fd);
 		return -1;
+	}
 	return fl;
 }
 
@@ -134,10 +170,14 @@ int relay_init(struct relay *r, const struct relay_opts *o)
 
 void relay_free(struct relay *r)
 {
-	if (r->saved_in_flags >= 0)
+	if (r->saved_in_flags >= 0) {
 		fcntl(r->o.in_fd, F_SETFL, r->saved_in_flags);
-	if (r->saved_out_flags >= 0)
+		forget_mode(r->o.in_fd);
+	}
+	if (r->saved_out_flags >= 0) {
 		fcntl(r->o.out_fd, F_SETFL, r->saved_out_flags);
+		forget_mode(r->o.out_fd);
+	}
 	r->saved_in_flags = r->saved_out_flags = -1;
 	free(r->up.data);
 	free(r->down.data);

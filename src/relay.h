@@ -116,4 +116,9 @@ bool relay_local_eof(const struct relay *r);
 
 long relay_now_ms(void);
 
+/* Gives stdin and stdout back the modes a live relay changed (O_NONBLOCK, which the
+ * shell's other processes share): for a handler of a signal that ends egress.
+ * Async-signal-safe. */
+void relay_restore_modes(void);
+
 #endif

@@ -359,3 +359,29 @@ signal_test() {
 	assert_output $'before\nafter'
 	refute_stderr
 }
+
+# nonblocking FD: whether the open file of this shell's FD has O_NONBLOCK set.
+nonblocking() {
+	"$PYTHON" -c 'import fcntl, os, sys
+sys.exit(0 if fcntl.fcntl(int(sys.argv[1]), fcntl.F_GETFL) & os.O_NONBLOCK else 1)' "$1"
+}
+
+@test "killed by SIGTERM, SIGINT or SIGHUP: stdin and stdout get their modes back" {
+	local sig pid
+	start_target HOLDS hold
+	for sig in TERM INT HUP; do
+		# A pipe that the shell keeps using after egress: stdin and stdout both.
+		exec 7< <(sleep 30) 8> >(cat >/dev/null)
+		"$EGRESS" -x "$TINY" 127.0.0.1 "$HOLDS_PORT" <&7 >&8 2>/dev/null &
+		pid=$!
+		# The relay runs once the tunnel is open and the modes are set.
+		wait_until nonblocking 7
+		kill -"$sig" "$pid"
+		wait_gone "$pid"
+		run wait "$pid"
+		assert_equal "$status" $((128 + $(kill -l "$sig")))
+		run ! nonblocking 7
+		run ! nonblocking 8
+		exec 7<&- 8>&-
+	done
+}
