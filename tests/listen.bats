@@ -446,7 +446,8 @@ fds_of() {
 }
 
 @test "backpressure: a target that does not read holds egress at its 64 KiB buffers" {
-	listen L -x "$TP" -L 0 127.0.0.1 "$LATE_PORT"
+	start_target SLOW late 'much later\n' 30
+	listen L -x "$TP" -L 0 127.0.0.1 "$SLOW_PORT"
 	local rss0 rss1
 	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$L_PID/status")
 	# 64 MiB at a target that reads one line and then sleeps: the client must block.
