@@ -406,9 +406,10 @@ static enum egress_err apply_user(struct egress_config *cfg, const struct cli_op
 	size_t ul = colon ? (size_t)(colon - value) : strlen(value);
 
 	(void)o;
-	if (ul == 0 || strpbrk(value, "\r\n")) {
+	if (ul == 0 || has_control(value)) {
 		err_printf(err, errsz, "--proxy-user: %s",
-			   ul == 0 ? "empty user name" : "CR/LF not allowed");
+			   ul == 0 ? "empty user name"
+				   : "control characters (CR/LF...) not allowed");
 		return EGRESS_EUSAGE;
 	}
 	free(cfg->proxy_user);
@@ -779,9 +780,16 @@ static enum cli_result finish(struct egress_config *cfg, struct option_marks *ma
 		return r;
 	log_set_level(cfg->verbose ? LOG_VERBOSE : cfg->quiet ? LOG_QUIET : LOG_NORMAL);
 	config_files_log(cfg->files);
-	if (!secret_take_env("EGRESS_PROXY_PASSWORD", &cfg->env_pass) ||
-	    (cfg->listen_base && cfg->env_pass &&
-	     !(cfg->listen_base->cfg.env_pass = strdup(cfg->env_pass)))) {
+	if (!secret_take_env("EGRESS_PROXY_PASSWORD", &cfg->env_pass)) {
+		msg_err("out of memory");
+		return CLI_USAGE;
+	}
+	if (cfg->env_pass && has_control(cfg->env_pass)) {
+		cli_usage_error("EGRESS_PROXY_PASSWORD: control characters (CR/LF...) not allowed");
+		return CLI_USAGE;
+	}
+	if (cfg->listen_base && cfg->env_pass &&
+	    !(cfg->listen_base->cfg.env_pass = strdup(cfg->env_pass))) {
 		msg_err("out of memory");
 		return CLI_USAGE;
 	}

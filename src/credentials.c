@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ask.h"
+#include "values.h"
 #include "log.h"
 #include "netrc.h"
 #include "secret.h"
@@ -207,8 +208,8 @@ static enum egress_err ask_person_now(const char *user, const char *label, struc
 	return c->pass ? EGRESS_OK : EGRESS_EAUTH;
 }
 
-enum egress_err creds_for_proxy(const struct egress_config *cfg, const struct proxy_spec *p,
-				const char *label, struct proxy_creds *c)
+static enum egress_err find_creds(const struct egress_config *cfg, const struct proxy_spec *p,
+				  const char *label, struct proxy_creds *c)
 {
 	bool from_url = p->user != NULL;
 	const char *pass = from_url ? p->pass : cfg->proxy_pass;
@@ -244,4 +245,21 @@ enum egress_err creds_for_proxy(const struct egress_config *cfg, const struct pr
 	if (!c->user)
 		return EGRESS_OK;
 	return ask_person(c->user, label, c);
+}
+
+enum egress_err creds_for_proxy(const struct egress_config *cfg, const struct proxy_spec *p,
+				const char *label, struct proxy_creds *c)
+{
+	enum egress_err e = find_creds(cfg, p, label, c);
+	/* The command line and proxy URLs were checked when parsed; a netrc file, an
+	 * askpass program or the terminal are checked here, before the proxy hears of it. */
+	bool bad_user = c->user && has_control(c->user), bad_pass = c->pass && has_control(c->pass);
+	if (e == EGRESS_OK && (bad_user || bad_pass)) {
+		msg_err("the proxy %s for %s%s%s holds a control character (CR/LF...): refused",
+			bad_user ? "user name" : "password", label,
+			bad_pass && c->from ? " from " : "", bad_pass && c->from ? c->from : "");
+		creds_clear(c);
+		return EGRESS_EUSAGE;
+	}
+	return e;
 }

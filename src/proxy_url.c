@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "values.h"
 
 static const struct {
 	const char *name;
@@ -145,7 +146,8 @@ static size_t scheme_of(const char *buf, const char **auth, const char *q, char 
 	return k;
 }
 
-/* The USER[:PASS]@ of auth (up to at) into p, percent-decoded. */
+/* The USER[:PASS]@ of auth (up to at) into p, percent-decoded; false for a control
+ * character in either (%0D%0A would write a header line of its own). */
 static bool take_userinfo(const char *auth, const char *at, struct proxy_spec *p)
 {
 	const char *colon = memchr(auth, ':', (size_t)(at - auth));
@@ -153,7 +155,8 @@ static bool take_userinfo(const char *auth, const char *at, struct proxy_spec *p
 	p->user = pct_decode(auth, ul);
 	if (colon)
 		p->pass = pct_decode(colon + 1, (size_t)(at - colon - 1));
-	if (!p->user || (colon && !p->pass) || !*p->user) {
+	if (!p->user || (colon && !p->pass) || !*p->user || has_control(p->user) ||
+	    (p->pass && has_control(p->pass))) {
 		spec_clear(p);
 		return false;
 	}
@@ -185,7 +188,7 @@ static bool parse_proxy_buf(char *buf, struct proxy_spec *p, char *err, size_t e
 	if (at && !take_userinfo(auth, at, p))
 		return err_printf(err, errsz,
 				  "invalid proxy URL \"%s\": bad user name or password "
-				  "(use %%XX for special characters)",
+				  "(%%XX for special characters; no control characters)",
 				  q);
 	host = at ? at + 1 : auth;
 	if (!endpoint_split(host, &host, &hostlen, &port, err, errsz)) {

@@ -54,3 +54,11 @@ bool check_header(const char *h, char *err, size_t errsz)
 					  "invalid header \"%s\": control byte not allowed", q);
 	return true;
 }
+
+bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}

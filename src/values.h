@@ -12,4 +12,8 @@ bool parse_secs(const char *s, long *ms, char *err, size_t errsz);
 /* "Name: value" with a token name and no CR/LF; "Name:" alone (send no such header) too. */
 bool check_header(const char *h, char *err, size_t errsz);
 
+/* Whether s holds a control character (below 0x20, or 0x7f): what a user name or a
+ * password may not, from any source, as it would go into a header line. */
+bool has_control(const char *s);
+
 #endif

@@ -454,3 +454,35 @@ core_of() {
 	run -0 core_of -q -x "http://$USERPASS@$BASIC"
 	assert_output ''
 }
+
+# ---------------------------------------------------------------------------
+# One rule for a user name and a password from anywhere: no control characters, so
+# that none can write a header line of its own ("X-Injected: yes"); exit 2 before
+# the proxy hears of it.
+
+@test "CR/LF in a proxy URL's user name (%0D%0A) is refused before any traffic" {
+	start_fakeproxy FP status 407 Auth
+	run -2 --separate-stderr egress --proxy-auth digest \
+		-x "http://bob%0d%0aX-Injected:%20yes@127.0.0.1:$FP_PORT" 127.0.0.1 22 </dev/null
+	assert_stderr --partial "bad user name or password"
+	refute_stderr --partial "X-Injected"
+	assert_no_connection "$FP_LOG"
+	run -2 --separate-stderr egress -x "http://bob:pw%0a@127.0.0.1:$FP_PORT" 127.0.0.1 22 </dev/null
+	assert_no_connection "$FP_LOG"
+}
+
+@test "CR/LF in a netrc login, EGRESS_PROXY_PASSWORD or -U: refused, never printed raw" {
+	start_fakeproxy FP status 407 Auth
+	netrc "$BATS_TEST_TMPDIR/netrc" 600 "machine 127.0.0.1 login \"bob
+X-Injected: yes\" password pw"
+	run -2 --separate-stderr egress --netrc-file "$BATS_TEST_TMPDIR/netrc" \
+		-x "http://127.0.0.1:$FP_PORT" 127.0.0.1 22 </dev/null
+	assert_stderr --partial "holds a control character (CR/LF...): refused"
+	refute_stderr --partial "X-Injected"
+	assert_no_connection "$FP_LOG"
+	EGRESS_PROXY_PASSWORD=$'pw\r\nX-Injected: yes' run -2 --separate-stderr egress -U bob \
+		-x "http://127.0.0.1:$FP_PORT" 127.0.0.1 22 </dev/null
+	assert_stderr --partial "EGRESS_PROXY_PASSWORD: control characters"
+	run -2 --separate-stderr egress -U $'bob\x01' -x "http://127.0.0.1:$FP_PORT" 127.0.0.1 22 </dev/null
+	assert_no_connection "$FP_LOG"
+}

@@ -370,7 +370,7 @@ bad_host() {
 
 @test "-U with CR or LF is refused" {
 	usage_error -U $'alice\r\nX-Injected: 1' -x "$PROXY" 127.0.0.1 22
-	assert_stderr --partial '--proxy-user: CR/LF not allowed'
+	assert_stderr --partial '--proxy-user: control characters (CR/LF...) not allowed'
 }
 
 @test "--proxy-auth with an unknown method is refused, naming the known ones" {
