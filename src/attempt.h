@@ -34,6 +34,7 @@ struct attempt {
 	bool had_pass;		  /* creds.pass was given to libcurl, then wiped */
 	bool withheld;		  /* no credentials: a PAC named the proxy (route.h) */
 	char errbuf[CURL_ERROR_SIZE];
+	int socket_errno; /* why socket() failed (libcurl does not say): EMFILE is ours */
 	struct attempt_trace trace;
 	char why[ERR_MAX + 2 * HOST_MAX]; /* the failure, as one line; "" when printed */
 };

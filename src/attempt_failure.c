@@ -353,7 +353,11 @@ static enum egress_err http_proxy_failure(struct attempt *a, CURL *h, const stru
 		return EGRESS_EREFUSED;
 	}
 	if (f->nconn > 0) {
-		if (a->trace.reply_bytes == 0)
+		/* A status line longer than libcurl reads delivers no byte of the reply. */
+		if (a->trace.reply_bytes == 0 && strstr(f->detail, "too large"))
+			snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p,
+				 tg, f->detail);
+		else if (a->trace.reply_bytes == 0)
 			snprintf(a->why, w,
 				 "proxy %s closed the connection without answering CONNECT %s", p,
 				 tg);
@@ -376,6 +380,18 @@ enum egress_err attempt_failure(struct attempt *a, CURL *h, CURLcode rc)
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &f.oserr);
 	secs_str(a->cfg->connect_timeout_ms, f.timeout, sizeof(f.timeout));
 
+	if (a->socket_errno == EMFILE || a->socket_errno == ENFILE) {
+		/* Ours, not the network's: no proxy was tried. */
+		if (a->proxy)
+			snprintf(a->why, sizeof(a->why),
+				 "cannot open a socket to proxy %s for %s: %s (ulimit -n)",
+				 a->proxy_label, a->target_label, strerror(a->socket_errno));
+		else
+			snprintf(a->why, sizeof(a->why),
+				 "cannot open a socket to %s (direct): %s (ulimit -n)",
+				 a->target_label, strerror(a->socket_errno));
+		return EGRESS_EIO;
+	}
 	if (!a->proxy)
 		return direct_failure(a, &f);
 	e = tls_with_proxy_failure(a, h, &f);

@@ -3,6 +3,10 @@
  * consults the environment itself. */
 #include "attempt.h"
 
+#include <sys/socket.h>
+
+#include <errno.h>
+
 #include <stdio.h>
 
 /* Sets a libcurl option on h; the first failure sticks in ok. */
@@ -129,6 +133,20 @@ static bool set_proxy(CURL *h, struct attempt *a, struct curl_slist *hdrs)
 	return ok;
 }
 
+/* libcurl's own socket(), but remembering why it failed: libcurl reports a failed
+ * socket() as "Couldn't connect to server" with no errno, so running out of
+ * descriptors here would read as an unreachable proxy. Close-on-exec, too: an
+ * askpass program or a PAC's child has no business with the tunnel. */
+static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct attempt *a = ctx;
+	(void)purpose;
+	int fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+	if (fd < 0)
+		a->socket_errno = errno;
+	return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
 bool attempt_setup(CURL *h, struct attempt *a, CURLU *url, struct curl_slist *hdrs)
 {
 	const struct egress_config *cfg = a->cfg;
@@ -137,6 +155,8 @@ bool attempt_setup(CURL *h, struct attempt *a, CURLU *url, struct curl_slist *hd
 	SET(CURLOPT_CURLU, url);
 	SET(CURLOPT_CONNECT_ONLY, 1L);
 	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, a);
 	SET(CURLOPT_ERRORBUFFER, a->errbuf);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
 	SET(CURLOPT_TCP_NODELAY, 1L);

@@ -10,7 +10,8 @@ static const struct {
 } table[EGRESS_ERR_COUNT] = {
 	[EGRESS_OK] = { "closed normally",
 			"The tunnel ran and closed normally (also when --eof-timeout expired)." },
-	[EGRESS_EIO] = { "I/O error", "I/O error on an established tunnel, or internal error." },
+	[EGRESS_EIO] = { "I/O error", "I/O error on an established tunnel, a local failure (out of "
+				      "file descriptors), or internal error." },
 	[EGRESS_EUSAGE] = { "usage", "Usage: bad option, bad HOST or PORT, bad proxy URL, "
 				     "header injection attempt." },
 	[EGRESS_EUNREACH] = { "proxy unreachable",

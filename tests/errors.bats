@@ -185,3 +185,28 @@ egress: proxy 127.0.0.1:$P_PORT refused CONNECT $T_HOSTPORT: 403 Forbidden"
 	assert_stderr --regexp "Trying (127\.0\.0\.1|\[::1\]):$port\.\.\."
 	refute_stderr --partial ":${port:0:4}..."
 }
+
+@test "a 64 KiB status line: exit 5, libcurl's reason, not 'closed without answering'" {
+	start_fakeproxy LONG status 200 "$(head -c 65536 /dev/zero | tr '\0' x)"
+	run -5 --separate-stderr egress -x "http://127.0.0.1:$LONG_PORT" 127.0.0.1 22 </dev/null
+	assert_stderr "egress: proxy 127.0.0.1:$LONG_PORT sent a malformed reply to CONNECT 127.0.0.1:22: CONNECT response too large"
+	assert_output ""
+}
+
+@test "out of descriptors at socket(): exit 1, a local failure, not an unreachable proxy" {
+	local n dead saw=0
+	dead=$(dead_port)
+	# Where socket() meets the limit depends on what libcurl opens first: try a few.
+	for n in 4 5 6 7 8 9 10; do
+		# Only stdin, stdout and stderr open, whatever bats holds.
+		run --separate-stderr bash -c "for f in \$(seq 3 30); do eval \"exec \$f>&-\"; done
+			ulimit -n $n; exec \"$EGRESS\" -x http://127.0.0.1:$dead 127.0.0.1 22" </dev/null
+		refute_stderr --partial "Couldn't connect to server"
+		if [[ $stderr == *"Too many open files"* ]]; then
+			assert_equal "$status" 1
+			assert_stderr "egress: cannot open a socket to proxy 127.0.0.1:$dead for 127.0.0.1:22: Too many open files (ulimit -n)"
+			saw=1
+		fi
+	done
+	((saw)) || fail "no limit from 4 to 10 made socket() fail"
+}
