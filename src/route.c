@@ -152,10 +152,12 @@ static bool pac_entry_url(const char *e, size_t n, char *out, size_t outsz, bool
 		{ "SOCKS4", "socks4", "1080" }, { "SOCKS5", "socks5h", "1080" },
 	};
 	size_t wl = strcspn(e, " \t");
-	const char *hp = e + wl;
 
+	/* The entry is n bytes: its first word ends there at the latest (the next blank
+	 * may be in the next entry; found by fuzzing: "HTTP;DIRECT x" read past it). */
 	if (wl > n)
 		wl = n;
+	const char *hp = e + wl;
 	*direct = wl == 6 && wl == n && !strncasecmp(e, "DIRECT", 6);
 	if (*direct)
 		return true;

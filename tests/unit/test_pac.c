@@ -232,6 +232,10 @@ static void test_answers(void)
 	CHECK(!strcmp(ways("garbage"),
 		      "! PAC t.pac gave no way egress knows for this target: \"garbage\""));
 	CHECK(!strcmp(ways(""), "! PAC t.pac gave no way egress knows for this target: \"\""));
+	/* A first word with no blank before the ";" (and none after it): the entry's host
+	 * was looked for past the end of the answer (found by fuzzing). */
+	CHECK(!strcmp(ways("HTTP;DIRECT"), "direct"));
+	CHECK(!strcmp(ways("PROXYa:1;PROXY b:2"), "http://b:2"));
 }
 
 /* The WPAD candidates of fqdn and resolv, ";"-joined, as host names. */
