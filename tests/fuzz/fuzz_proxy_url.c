@@ -20,10 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* A password of 6 or more bytes (so that it is not a word of the message
 		 * by chance) between ':' and '@' never reaches the error. */
 		const char *colon = strchr(s, ':'), *at = strrchr(s, '@');
-		if (colon && at && at - colon > 7 && !memchr(colon + 1, '/', (size_t)(at - colon - 1))) {
+		if (colon && at && at - colon > 7 &&
+		    !memchr(colon + 1, '/', (size_t)(at - colon - 1))) {
 			char pass[64];
-			size_t n = (size_t)(at - colon - 1) < sizeof(pass) - 1 ? (size_t)(at - colon - 1)
-									 : sizeof(pass) - 1;
+			size_t n = (size_t)(at - colon - 1) < sizeof(pass) - 1
+					   ? (size_t)(at - colon - 1)
+					   : sizeof(pass) - 1;
 			memcpy(pass, colon + 1, n);
 			pass[n] = '\0';
 			if (!strpbrk(pass, ":@%") && strstr(err, pass))
