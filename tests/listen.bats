@@ -466,5 +466,7 @@ print('blocked' if sent < 64 << 20 else 'all sent', sent >> 20)
 "
 	assert_output --partial "blocked"
 	rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$L_PID/status")
-	(( rss1 - rss0 < 2048 )) || fail "egress grew by $((rss1 - rss0)) KiB"
+	# The first tunnel's set-up (libcurl, OpenSSL; under ASan its shadow and
+	# quarantine) takes a few MiB; buffering what the client pushed would take tens.
+	(( rss1 - rss0 < 24 * 1024 )) || fail "egress grew by $((rss1 - rss0)) KiB"
 }
