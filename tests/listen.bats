@@ -22,7 +22,9 @@ setup_file() {
 	start_fakeproxy NOACC noaccept
 	start_squid SQB basic
 	start_squid SQN ntlm
-	make_tls_cert LH DNS:localhost localhost
+	# For 127.0.0.1: a proxy may resolve "localhost" to ::1 alone, where s_server
+	# does not listen.
+	make_tls_cert LH
 	export TP=http://127.0.0.1:$TINYPROXY_PORT SQ=http://127.0.0.1:$SQUID_PORT
 }
 
@@ -101,25 +103,25 @@ _launch_s_server() {
 
 @test "-L: openssl s_client reaches s_server through squid" {
 	start_tls_server
-	listen L -x "$SQ" -L 0 localhost "$TLS_PORT"
+	listen L -x "$SQ" -L 0 127.0.0.1 "$TLS_PORT"
 	run -0 bash -c "printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 openssl s_client -quiet \
-		-connect 127.0.0.1:$L_PORT -servername localhost \
+		-connect 127.0.0.1:$L_PORT -verify_ip 127.0.0.1 \
 		-CAfile '$LH_CERT' -verify_return_error 2>/dev/null"
 	assert_output --partial "s_server -quiet"
-	squid_logged "localhost:$TLS_PORT"
+	squid_logged "127.0.0.1:$TLS_PORT"
 }
 
 @test "-D: curl through the SOCKS5, SOCKS4a and HTTP CONNECT fronts to an https:// target" {
 	start_tls_server
 	listen D -x "$SQ" -D 0
-	local ca=$LH_CERT url=https://localhost:$TLS_PORT/
+	local ca=$LH_CERT url=https://127.0.0.1:$TLS_PORT/
 	for front in "--socks5-hostname 127.0.0.1:$D_PORT" "--socks4a 127.0.0.1:$D_PORT" \
 		"-x http://127.0.0.1:$D_PORT"; do
 		# shellcheck disable=SC2086 # two words each
 		run -0 timeout 20 curl -sS --noproxy '' $front --cacert "$ca" "$url"
 		assert_output --partial "s_server -quiet"
 	done
-	squid_logged "localhost:$TLS_PORT"
+	squid_logged "127.0.0.1:$TLS_PORT"
 }
 
 @test "-D: ssh through the SOCKS5 front with ProxyCommand nc -X 5" {
