@@ -123,7 +123,7 @@ static pid_t helper;
 /* Private memory (KiB) of pid and of its children (a forking helper's tunnels). */
 static long helper_uss(void)
 {
-	long total = 0, uss, dirty;
+	long total = 0, uss;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	char path[64], line[512];
@@ -148,7 +148,7 @@ static long helper_uss(void)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)p);
 		f = fopen(path, "r");
-		uss = dirty = 0;
+		uss = 0;
 		while (f && fgets(line, sizeof(line), f)) {
 			long kb;
 			if (sscanf(line, "Private_Clean: %ld kB", &kb) == 1 ||
@@ -158,7 +158,6 @@ static long helper_uss(void)
 		if (f)
 			fclose(f);
 		total += uss;
-		(void)dirty;
 	}
 	if (d)
 		closedir(d);

@@ -170,33 +170,38 @@ int listen_inherited(int fds[LISTEN_FDS_MAX], char *err, size_t errsz)
 	return n;
 }
 
-bool listen_is_loopback(int fd, char *text, size_t textsz)
+bool socket_address(int fd, bool peer, char *text, size_t textsz, bool *loopback)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-	bool loop = false;
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-		snprintf(text, textsz, "?");
+	*loopback = false;
+	if ((peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+		  : getsockname(fd, (struct sockaddr *)&ss, &len)) < 0)
 		return false;
-	}
 	if (ss.ss_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
 		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
-		port = ntohs(s4->sin_port);
-		loop = (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
-		snprintf(text, textsz, "%s:%u", host, port);
+		*loopback = (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+		snprintf(text, textsz, "%s:%u", host, (unsigned)ntohs(s4->sin_port));
 	} else if (ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
 		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-		port = ntohs(s6->sin6_port);
-		loop = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
-		snprintf(text, textsz, "[%s]:%u", host, port);
+		*loopback = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+		snprintf(text, textsz, "[%s]:%u", host, (unsigned)ntohs(s6->sin6_port));
 	} else {
-		snprintf(text, textsz, "a socket of family %d", ss.ss_family);
-		loop = ss.ss_family == AF_UNIX;
+		/* A Unix socket (socat's socketpair under --inetd): no address to show. */
+		*loopback = ss.ss_family == AF_UNIX;
+		snprintf(text, textsz, "a local socket");
 	}
+	return true;
+}
+
+bool listen_is_loopback(int fd, char *text, size_t textsz)
+{
+	bool loop;
+	if (!socket_address(fd, false, text, textsz, &loop))
+		snprintf(text, textsz, "?");
 	return loop;
 }

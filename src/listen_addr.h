@@ -32,6 +32,11 @@ size_t listen_addr_open(const struct listen_addr *a, int fds[LISTEN_FDS_MAX], ch
  * passed cannot be used. */
 int listen_inherited(int fds[LISTEN_FDS_MAX], char *err, size_t errsz);
 
+/* fd's own address (peer false) or its peer's as text: "ADDR:PORT", "[V6]:PORT", or
+ * "a local socket" for a Unix one; false when it has none. *loopback says whether it
+ * is a loopback address (a Unix socket counts as one). */
+bool socket_address(int fd, bool peer, char *text, size_t textsz, bool *loopback);
+
 /* Whether fd's bound address is a loopback one; *text gets "ADDR:PORT". */
 bool listen_is_loopback(int fd, char *text, size_t textsz);
 

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -188,26 +187,12 @@ static const char *env_get(const char *name)
 	return getenv(name);
 }
 
+/* The client's address for log lines; "stdin" for --inetd's when it has none. */
 static void peer_name(int fd, char *out, size_t outsz)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	snprintf(out, outsz, "stdin");
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
-		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-		snprintf(out, outsz, "%s:%u", host, (unsigned)ntohs(a->sin_port));
-	} else if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
-		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-		snprintf(out, outsz, "[%s]:%u", host, (unsigned)ntohs(a->sin6_port));
-	} else {
-		snprintf(out, outsz, "a local socket");
-	}
+	bool loop;
+	if (!socket_address(fd, true, out, outsz, &loop))
+		snprintf(out, outsz, "stdin");
 }
 
 static void enqueue(struct conn *c)

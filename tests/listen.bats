@@ -51,6 +51,19 @@ lclient() {
 	timeout -k 5 120 "$PYTHON" "$HELPERS/lclient.py" "$@"
 }
 
+# socks5_banner PORT [HOST]: a SOCKS5 client of the front on PORT gets its tunnel
+# (reply 0x00) to the banner target, by HOST (127.0.0.1 unless given), and the banner.
+socks5_banner() {
+	run -0 lclient socks5 "$1" "${2:-127.0.0.1}" "$BANNER_PORT" 64
+	assert_line "rep 0x00"
+	assert_line "$BANNER"
+}
+
+# squid_count_at_least N LOG HOST:PORT: LOG has N or more CONNECTs to HOST:PORT.
+squid_count_at_least() {
+	(($(grep -c " CONNECT $3 " "$2") >= $1))
+}
+
 # An https:// target: openssl s_server answering GET / with a page.
 start_tls_server() {
 	_serve_on_free_port TLS _launch_s_server
@@ -138,17 +151,15 @@ _launch_s_server() {
 	local dead
 	dead=$(dead_port)
 	listen OK -x "$TP" -D 0
-	run -0 lclient socks5 "$OK_PORT" 127.0.0.1 "$BANNER_PORT" 64
-	assert_line "rep 0x00"
-	assert_line "$BANNER"
+	socks5_banner "$OK_PORT"
 	run -0 lclient socks4 "$OK_PORT" 127.0.0.1 "$BANNER_PORT" 64
 	assert_line "cd 0x5a"
-	listen DENY -x "http://127.0.0.1:$DENY_PORT" -D 0
-	run -0 lclient socks5 "$DENY_PORT" 127.0.0.1 22
+	listen REF -x "http://127.0.0.1:$DENY_PORT" -D 0
+	run -0 lclient socks5 "$REF_PORT" 127.0.0.1 22
 	assert_output "rep 0x05"
-	run -0 lclient socks4 "$DENY_PORT" 127.0.0.1 22
+	run -0 lclient socks4 "$REF_PORT" 127.0.0.1 22
 	assert_output "cd 0x5b"
-	grep -q "refused CONNECT" "$DENY_ERR"
+	grep -q "refused CONNECT" "$REF_ERR"
 	listen DEAD -x "http://127.0.0.1:$dead" -D 0
 	run -0 lclient socks5 "$DEAD_PORT" 127.0.0.1 22
 	assert_output "rep 0x04"
@@ -186,9 +197,7 @@ _launch_s_server() {
 	listen D --config "$BATS_TEST_TMPDIR/config" -D 0
 	run -0 lclient socks5 "$D_PORT" denied.localhost 22
 	assert_output "rep 0x05"
-	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
-	assert_line "rep 0x00"
-	assert_line "$BANNER"
+	socks5_banner "$D_PORT"
 	grep -q "CONNECT 127.0.0.1:$BANNER_PORT" "$TINYPROXY_DIR/log"
 	grep -q "client 127.0.0.1:[0-9]*: proxy 127.0.0.1:$DENY_PORT refused CONNECT denied.localhost:22: 403 Forbidden" "$D_ERR"
 }
@@ -281,9 +290,7 @@ _launch_s_server() {
 		"EXEC:$EGRESS --inetd" </dev/null >/dev/null 2>&1 3>&- &
 	register $!
 	wait_port "$port" $!
-	run -0 lclient socks5 "$port" 127.0.0.1 "$BANNER_PORT" 64
-	assert_line "rep 0x00"
-	assert_line "$BANNER"
+	socks5_banner "$port"
 }
 
 @test "-v: one line per finished tunnel with its bytes" {
@@ -306,16 +313,13 @@ _launch_s_server() {
 	# ...until SIGHUP.
 	kill -HUP "$D_PID"
 	wait_until grep -q "SIGHUP: config files read again" "$D_ERR"
-	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
-	assert_line "rep 0x00"
-	assert_line "$BANNER"
+	socks5_banner "$D_PORT"
 	# A file with an error: said, and the one before stays in use.
 	printf 'proxy %s\nbogus-option 1\n' "$TP" >"$conf"
 	kill -HUP "$D_PID"
 	wait_until grep -q "config:2: unknown option \"bogus-option\"" "$D_ERR"
 	grep -q "the config files read before stay in use" "$D_ERR"
-	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
-	assert_line "rep 0x00"
+	socks5_banner "$D_PORT"
 	alive "$D_PID"
 }
 
@@ -342,16 +346,12 @@ activate() {
 	grep -q "listening on 127.0.0.1:$L_PORT" "$L_ERR"
 	grep -q "socket from systemd" "$L_ERR"
 	activate D "$EGRESS" -x "$TP" -D 9
-	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
-	assert_line "rep 0x00"
-	assert_line "$BANNER"
+	socks5_banner "$D_PORT"
 }
 
 @test "systemd-socket-activate --inetd: --inetd serves each accepted client" {
 	activate I --inetd -a env EGRESS_PROXY="$TP" "$EGRESS" --inetd
-	run -0 lclient socks5 "$I_PORT" 127.0.0.1 "$BANNER_PORT" 64
-	assert_line "rep 0x00"
-	assert_line "$BANNER"
+	socks5_banner "$I_PORT"
 	run -0 lclient socks4 "$I_PORT" 127.0.0.1 "$BANNER_PORT" 64
 	assert_line "cd 0x5a"
 }
@@ -382,13 +382,10 @@ activate() {
 
 @test "-D with NTLM: each tunnel runs its own handshake" {
 	listen D -x "http://$PROXY_USER:$PROXY_PASS@127.0.0.1:$SQN_PORT" -D 0
-	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
-	assert_line "rep 0x00"
-	assert_line "$BANNER"
-	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
-	assert_line "rep 0x00"
-	# Two handshakes: type 1 and type 3 each, on a connection each.
-	wait_until grep -q "CONNECT 127.0.0.1:$BANNER_PORT" "$SQN_DIR/access.log"
+	socks5_banner "$D_PORT"
+	socks5_banner "$D_PORT"
+	# squid logged both tunnels, each authenticated by its own handshake.
+	wait_until squid_count_at_least 2 "$SQN_DIR/access.log" "127.0.0.1:$BANNER_PORT"
 }
 
 @test "one refused CONNECT while 20 tunnels move data: they all finish, byte for byte" {
@@ -418,11 +415,8 @@ activate() {
 		}
 	EOF
 	listen D -v --pac "$BATS_TEST_TMPDIR/proxy.pac" -D 0
-	run -0 lclient socks5 "$D_PORT" 127.0.0.1 "$BANNER_PORT" 64
-	assert_line "rep 0x00"
-	assert_line "$BANNER"
-	run -0 lclient socks5 "$D_PORT" localhost "$BANNER_PORT" 64
-	assert_line "rep 0x00"
+	socks5_banner "$D_PORT"
+	socks5_banner "$D_PORT" localhost
 	grep -q "using proxy 127.0.0.1:$TINYPROXY_PORT (from PAC" "$D_ERR"
 	grep -q "connecting directly to localhost:$BANNER_PORT (PAC" "$D_ERR"
 }
