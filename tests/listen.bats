@@ -466,3 +466,72 @@ print('blocked' if sent < 64 << 20 else 'all sent', sent >> 20)
 	# quarantine) takes a few MiB; buffering what the client pushed would take tens.
 	(( rss1 - rss0 < 24 * 1024 )) || fail "egress grew by $((rss1 - rss0)) KiB"
 }
+
+# cpu_ticks PID: the user and system CPU time PID has used, in clock ticks.
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat")
+	stat=${stat##*) }
+	# Fields 14 and 15 of stat(5), counted after the command's ")": 12 and 13.
+	awk '{ print $12 + $13 }' <<<"$stat"
+}
+
+# refute_spinning PID: PID uses less than a tenth of a core over two idle seconds.
+refute_spinning() {
+	local t0 t1 hz
+	hz=$(getconf CLK_TCK)
+	t0=$(cpu_ticks "$1")
+	sleep 2
+	t1=$(cpu_ticks "$1")
+	((t1 - t0 < hz / 5)) || fail "egress used $((t1 - t0)) of $((2 * hz)) ticks while idle"
+}
+
+@test "-D: a thousand clients that vanish before, during or after their request: it keeps serving, idle" {
+	listen D -x "$TP" -D 0
+	local before
+	before=$(fds_of "$D_PID")
+	# Nothing sent; half a SOCKS5 greeting; a whole CONNECT to a target through
+	# tinyproxy, gone while it opens; a part of an HTTP CONNECT.
+	run -0 lclient vanish "$D_PORT" 250 ''
+	run -0 lclient vanish "$D_PORT" 250 05
+	run -0 lclient vanish "$D_PORT" 250 \
+		"05010005010003093132372e302e302e31$(printf '%04x' "$HOLD_PORT")"
+	run -0 lclient vanish "$D_PORT" 250 "$(printf 'CONNECT 127.0.0.1:%s HTTP/1.1\r\n' "$HOLD_PORT" | od -An -tx1 | tr -d ' \n')"
+	assert_output "gone 250"
+	# Every tunnel that opened ends once its target has been quiet for a second.
+	wait_until bash -c "(( \$(find /proc/$D_PID/fd -mindepth 1 | wc -l) <= $before ))" ||
+		fail "egress holds $(fds_of "$D_PID") descriptors, $before before the clients"
+	refute_spinning "$D_PID"
+	socks5_banner "$D_PORT"
+}
+
+@test "-L: a thousand clients that vanish while their tunnels open: it keeps serving, idle" {
+	listen L -x "$TP" -L 0 127.0.0.1 "$BANNER_PORT"
+	local before
+	before=$(fds_of "$L_PID")
+	run -0 lclient vanish "$L_PORT" 1000 ''
+	assert_output "gone 1000"
+	wait_until bash -c "(( \$(find /proc/$L_PID/fd -mindepth 1 | wc -l) <= $before ))" ||
+		fail "egress holds $(fds_of "$L_PID") descriptors, $before before the clients"
+	refute_spinning "$L_PID"
+	run -0 bash -c "timeout 10 nc -d 127.0.0.1 $L_PORT"
+	assert_output "$BANNER"
+}
+
+@test "a client that never reads: egress stays within its 64 KiB buffers, and is idle" {
+	start_target ZERO source /dev/zero
+	listen L -x "$TP" -L 0 127.0.0.1 "$ZERO_PORT"
+	local rss0 rss1
+	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$L_PID/status")
+	exec 5<>"/dev/tcp/127.0.0.1/$L_PORT"
+	# The target sends without end; egress fills the client's socket and waits.
+	sleep 2
+	refute_spinning "$L_PID"
+	rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$L_PID/status")
+	# As in the backpressure test: a few MiB for the first tunnel's set-up, not
+	# the hundreds the target would have pushed by now.
+	((rss1 - rss0 < 24 * 1024)) || fail "egress grew by $((rss1 - rss0)) KiB"
+	run -0 bash -c 'timeout 10 head -c 1048576 <&5 | tr -d "\0" | wc -c'
+	assert_output 0
+	exec 5>&-
+}

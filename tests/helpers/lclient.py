@@ -15,6 +15,9 @@ usage: lclient.py COMMAND PORT [ARGS...]     (connects to 127.0.0.1:PORT)
   socks4 PORT HOST TPORT [READ]  SOCKS4a when HOST is a name, SOCKS4 for an IPv4
                     address; prints "cd 0xNN" and what it reads
   raw PORT HEX      sends the bytes HEX, prints what comes back as hex until EOF
+  vanish PORT N HEX  N clients, 50 at a time, each connects, sends the bytes HEX
+                    (may be empty) and goes: every third closes, every third resets
+                    (RST), every third half-closes and then closes; prints "gone N"
 
 Every socket operation has a timeout (--timeout, default 20 s): nothing hangs.
 """
@@ -161,9 +164,42 @@ def cmd_raw(port, hexbytes):
     return 0
 
 
+def one_vanish(port, data, results, i):
+    try:
+        s = connect(port)
+        if data:
+            s.sendall(data)
+        if i % 3 == 1:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        elif i % 3 == 2:
+            s.shutdown(socket.SHUT_WR)
+        s.close()
+        results[i] = None
+    except OSError as e:
+        results[i] = "client %d: %s" % (i, e)
+
+
+def cmd_vanish(port, n, hexbytes=""):
+    n, data = int(n), bytes.fromhex(hexbytes)
+    results = ["not run"] * n
+    for start in range(0, n, 50):
+        batch = [threading.Thread(target=one_vanish, args=(port, data, results, i))
+                 for i in range(start, min(n, start + 50))]
+        for t in batch:
+            t.start()
+        for t in batch:
+            t.join(TIMEOUT)
+    bad = [r for r in results if r]
+    for r in bad[:10]:
+        print(r)
+    print("gone %d" % (n - len(bad)))
+    return 1 if bad else 0
+
+
 def main(argv):
     cmds = {"echo": cmd_echo, "abort": cmd_abort, "hold": cmd_hold,
-            "socks5": cmd_socks5, "socks4": cmd_socks4, "raw": cmd_raw}
+            "socks5": cmd_socks5, "socks4": cmd_socks4, "raw": cmd_raw,
+            "vanish": cmd_vanish}
     if len(argv) < 3 or argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2
