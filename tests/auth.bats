@@ -348,6 +348,7 @@ hold_egress() {
 }
 
 @test "/proc/PID/cmdline of a running egress shows no password, from -x or -U" {
+	not_under_valgrind /proc/PID/cmdline
 	hold_egress -q -U "$PROXY_USER:$PROXY_PASS" -x "http://$PROXY_USER:$PROXY_PASS@$BASIC"
 	local cmdline
 	cmdline=$(tr '\0' ' ' <"/proc/$PID/cmdline")
@@ -359,6 +360,7 @@ hold_egress() {
 }
 
 @test "/proc/PID/environ of a running egress shows no EGRESS_PROXY_PASSWORD" {
+	not_under_valgrind /proc/PID/environ
 	export EGRESS_PROXY_PASSWORD=$PROXY_PASS
 	unset USERPASS # holds the password too
 	hold_egress -U "$PROXY_USER" -x "$BASIC"
@@ -446,6 +448,7 @@ core_of() {
 }
 
 @test "a password in memory means no core file; without one, there is one" {
+	not_under_valgrind the core file
 	[[ $(cat /proc/sys/kernel/core_pattern) == core* ]] ||
 		skip "core files go to $(cat /proc/sys/kernel/core_pattern), not the directory"
 	# Without a password a core is written: the check below can fail.
