@@ -30,6 +30,26 @@ Modes:
                      about LEN bytes (default 100), never ending the head; stays open.
   noaccept           listen, never accept; the accept queue is filled first so
                      further connection attempts hang (SYN dropped).
+  raw TEXT           reply with exactly TEXT, the whole head and whatever follows it
+                     (a 1xx before the 200, a NUL in a header, a 407 claiming a huge
+                     body: "HTTP/1.1 100 Continue\\r\\n\\r\\nHTTP/1.1 200 OK\\r\\n\\r\\n"),
+                     then what --then says.
+  trickle MS [TEXT [FILL]]
+                     send TEXT (default "HTTP/1.1 200 ") and then FILL (default "x")
+                     over and over, one byte every MS milliseconds, until the client
+                     goes away; the log gets "trickle-stopped BYTES" then.
+
+--then WHAT (raw only): after the reply, "close" (the default: half-close, then
+wait for the client to go), "relay" (a tunnel to the requested host:port, as
+relay's; a close if it cannot be reached), "rst" (a TCP reset, SO_LINGER 0, 50 ms
+after the last byte) or "stall" (keep the connection open, reading and dropping
+what comes).
+
+--bytewise MS: the reply of relay, http10, coalesce, status, garbage and raw goes
+out one byte per send(), MS milliseconds apart, TCP_NODELAY on: each byte its own
+segment.
+--filler-headers N: N short header lines ("X-Filler-00001: f", 19 bytes each) right
+after the status line of the relay, http10, coalesce and status replies.
 
 --auth USER:PASS: before any mode, a request without "Proxy-Authorization: Basic"
 for USER:PASS gets a 407 offering Basic, and the next request on the same
@@ -41,6 +61,7 @@ The process exits on its own after --lifetime seconds or when its parent dies.
 
 import argparse
 import base64
+import itertools
 import select
 import socket
 import sys
@@ -154,8 +175,65 @@ def tunnel(client, target, half_close):
         s.close()
 
 
+def filler_headers(opts):
+    return b"".join(b"X-Filler-%05d: f\r\n" % i for i in range(1, opts.filler_headers + 1))
+
+
 def extra_headers(opts):
-    return "".join(h + "\r\n" for h in opts.header).encode("latin-1")
+    return filler_headers(opts) + "".join(h + "\r\n" for h in opts.header).encode("latin-1")
+
+
+def send_reply(conn, data, opts):
+    """sendall(data), or with --bytewise one byte per send() with a pause after each."""
+    if not opts.bytewise:
+        conn.sendall(data)
+        return
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for i in range(len(data)):
+        conn.sendall(data[i:i + 1])
+        time.sleep(opts.bytewise / 1000.0)
+
+
+def trickle(conn, args, opts):
+    """One byte every MS ms: TEXT, then FILL forever (until the client leaves)."""
+    ms = float(args[0]) if args else 100.0
+    text = unescape(args[1]) if len(args) > 1 else b"HTTP/1.1 200 "
+    fill = unescape(args[2]) if len(args) > 2 else b"x"
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sent = 0
+    try:
+        # Ends when a send fails: the client has gone (or --lifetime ends the process).
+        for byte in itertools.chain(text, itertools.cycle(fill)):
+            conn.sendall(bytes([byte]))
+            sent += 1
+            time.sleep(ms / 1000.0)
+    except OSError:
+        pass
+    log(opts.log, "trickle-stopped %d" % sent)
+    conn.close()
+
+
+def raw(conn, lines, rest, args, opts):
+    """Reply with exactly args[0], then close, relay, reset or stall (--then)."""
+    target = connect_target(lines) if opts.then == "relay" else None
+    try:
+        send_reply(conn, unescape(args[0]) if args else b"", opts)
+    except OSError:
+        conn.close()
+        if target is not None:
+            target.close()
+        return
+    if opts.then == "relay" and target is not None:
+        if rest:
+            target.sendall(rest)
+        tunnel(conn, target, opts.half_close)
+    elif opts.then == "rst":
+        time.sleep(0.05)
+        reset(conn)
+    elif opts.then == "stall":
+        drain(conn, opts.lifetime)
+    else:
+        finish(conn)
 
 
 def banner_bytes(opts):
@@ -222,13 +300,15 @@ def handle(conn, peer, opts):
         code = args[0] if args else "403"
         reason = " ".join(args[1:]) if len(args) > 1 else "Forbidden"
         body = banner_bytes(opts) or b"fakeproxy says no\n"
-        head = "HTTP/1.1 %s %s\r\n" % (code, reason)
+        head = ("HTTP/1.1 %s %s\r\n" % (code, reason)).encode("latin-1")
+        # The filler first: what matters to egress comes after it.
+        head += filler_headers(opts)
         if code == "407":
-            head += 'Proxy-Authenticate: Basic realm="fakeproxy"\r\n'
-        head = head.encode("latin-1") + extra_headers(opts)
+            head += b'Proxy-Authenticate: Basic realm="fakeproxy"\r\n'
+        head += "".join(h + "\r\n" for h in opts.header).encode("latin-1")
         head += b"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body)
         try:
-            conn.sendall(head + body)
+            send_reply(conn, head + body, opts)
         except OSError:
             pass
         finish(conn)
@@ -236,10 +316,16 @@ def handle(conn, peer, opts):
     if mode == "garbage":
         data = unescape(args[0]) if args else b"\x00\x01\x02 this is not HTTP \xff\xfe\r\n\r\n"
         try:
-            conn.sendall(data)
+            send_reply(conn, data, opts)
         except OSError:
             pass
         finish(conn)
+        return
+    if mode == "trickle":
+        trickle(conn, args, opts)
+        return
+    if mode == "raw":
+        raw(conn, lines, rest, args, opts)
         return
     if mode == "flood":
         total = int(args[0]) if args else 1024 * 1024
@@ -264,7 +350,7 @@ def handle(conn, peer, opts):
     if mode == "coalesce":
         reply = b"HTTP/1.1 200 Connection established\r\n" + extra_headers(opts) + b"\r\n"
         try:
-            conn.sendall(reply + banner_bytes(opts))
+            send_reply(conn, reply + banner_bytes(opts), opts)
         except OSError:
             conn.close()
             return
@@ -279,10 +365,11 @@ def handle(conn, peer, opts):
         finish(conn)
         return
     elif mode == "relay":
-        conn.sendall(b"HTTP/1.1 200 Connection established\r\n" + extra_headers(opts)
-                     + b"\r\n" + banner_bytes(opts))
+        send_reply(conn, b"HTTP/1.1 200 Connection established\r\n" + extra_headers(opts)
+                   + b"\r\n" + banner_bytes(opts), opts)
     elif mode == "http10":
-        conn.sendall(b"HTTP/1.0 200 OK\r\n" + extra_headers(opts) + b"\r\n" + banner_bytes(opts))
+        send_reply(conn, b"HTTP/1.0 200 OK\r\n" + extra_headers(opts) + b"\r\n"
+                   + banner_bytes(opts), opts)
     elif mode == "split":
         pieces = [b"HTTP/1.1 2", b"00 Connection est", b"ablished\r", b"\nX-Split: 1\r\n",
                   b"Proxy-agent: fake", b"proxy\r\n", b"\r", b"\n"]
@@ -306,8 +393,15 @@ def main():
                    help="extra reply header line (repeatable)")
     p.add_argument("--half-close", action="store_true")
     p.add_argument("--auth", help="USER:PASS that Basic must carry (else 407)")
+    p.add_argument("--then", choices=["close", "relay", "rst", "stall"], default="close",
+                   help="raw: what follows the reply")
+    p.add_argument("--bytewise", type=float, default=0, metavar="MS",
+                   help="send replies one byte at a time, MS ms apart")
+    p.add_argument("--filler-headers", type=int, default=0, metavar="N",
+                   help="N short header lines after the status line")
     p.add_argument("mode", choices=["relay", "http10", "split", "coalesce", "status",
-                                    "garbage", "close", "silent", "flood", "noaccept"])
+                                    "garbage", "close", "silent", "flood", "noaccept",
+                                    "raw", "trickle"])
     p.add_argument("args", nargs="*")
     opts = p.parse_args()
 
