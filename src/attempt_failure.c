@@ -341,6 +341,15 @@ static enum egress_err http_proxy_failure(struct attempt *a, CURL *h, const stru
 
 	if (f->code == 407)
 		return auth_failure(a, h);
+	if (f->code >= 100 && f->code <= 199) {
+		/* RFC 9110 lets a 1xx come before the final reply, but libcurl takes the
+		 * first reply to CONNECT as final: no refusal, and no tunnel either. */
+		snprintf(a->why, w,
+			 "proxy %s answered CONNECT %s with an interim reply, which egress does "
+			 "not support: %s",
+			 p, tg, a->trace.status[0] ? a->trace.status : "1xx");
+		return EGRESS_EREFUSED;
+	}
 	if (f->code >= 200 && f->code <= 299) {
 		/* A 2xx whose headers libcurl could not take, e.g. an endless header flood. */
 		snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p, tg,

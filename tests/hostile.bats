@@ -118,6 +118,17 @@ whole_and_split() {
 
 # --- What comes before, in and after a 200's head.
 
+@test "1xx before the 200: exit 5, egress says it does not support an interim reply" {
+	# RFC 9110 15.2 lets a proxy send 1xx before its final reply; libcurl takes the
+	# first reply to CONNECT as the final one, so egress cannot use the tunnel.
+	start_fakeproxy P --then relay raw \
+		'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 Connection established\r\n\r\n'
+	tunnel P
+	assert_equal "$status" 5
+	assert_output ''
+	assert_stderr "egress: proxy 127.0.0.1:$P_PORT answered CONNECT $ECHO_HOSTPORT with an interim reply, which egress does not support: 100 Continue"
+}
+
 @test "a chunked 200: what follows its head is tunnel bytes, passed on as they are" {
 	# RFC 9110 9.3.6: a client ignores Transfer-Encoding in a 2xx reply to CONNECT.
 	start_fakeproxy P --then relay raw \
