@@ -20,6 +20,7 @@ struct attempt_trace {
 	char status[128];     /* the proxy's last status line, e.g. "403 Forbidden" */
 	char first_line[128]; /* the reply's first line, shown when it is nonsense */
 	size_t reply_bytes;   /* header bytes received from the proxy */
+	bool in_head;	      /* a reply's status line came, its blank line not yet */
 	char auth_sent[16];   /* the scheme of the last Proxy-Authorization sent */
 };
 

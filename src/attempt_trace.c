@@ -9,28 +9,30 @@
 #include "log.h"
 
 /* Records the status line of the proxy's reply; libcurl hands CONNECT reply headers to
- * the header callback one line at a time. */
+ * the header callback one line at a time. Returns len, or 0 to make libcurl give up
+ * the reply (CURLE_WRITE_ERROR) when it cannot be an HTTP proxy's. */
 static size_t on_header(char *data, size_t size, size_t n, void *userp)
 {
 	struct attempt_trace *t = userp;
-	size_t len = size * n;
+	size_t len = size * n, end = len;
+	bool status_line = !t->in_head;
 
-	if (t->reply_bytes == 0) {
-		size_t end = len;
-		while (end && (data[end - 1] == '\r' || data[end - 1] == '\n'))
-			end--;
+	while (end && (data[end - 1] == '\r' || data[end - 1] == '\n'))
+		end--;
+	if (t->reply_bytes == 0)
 		log_escape(t->first_line, sizeof(t->first_line), data, end);
-	}
 	t->reply_bytes += len;
-	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) {
-		const char *sp = memchr(data, ' ', len);
-		if (sp) {
-			size_t rest = len - (size_t)(sp + 1 - data);
-			while (rest && (sp[rest] == '\r' || sp[rest] == '\n'))
-				rest--;
-			log_escape(t->status, sizeof(t->status), sp + 1, rest);
-		}
-	}
+	/* A blank line ends a reply's head; the line after it begins the next reply. */
+	t->in_head = end > 0;
+	if (!status_line)
+		return len;
+	/* libcurl would read anything up to a blank line: an SSH server's banner (-x
+	 * naming an ssh server) would hold the attempt until --connect-timeout. */
+	if (end < 5 || strncmp(data, "HTTP/", 5) != 0)
+		return 0;
+	const char *sp = memchr(data, ' ', end);
+	if (sp)
+		log_escape(t->status, sizeof(t->status), sp + 1, end - (size_t)(sp + 1 - data));
 	return len;
 }
 

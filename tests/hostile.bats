@@ -221,6 +221,16 @@ whole_and_split() {
 	assert_stderr "egress: proxy 127.0.0.1:$P_PORT sent a malformed reply to CONNECT $T_HOSTPORT: \"SSH-2.0-OpenSSH_9.2\""
 }
 
+@test "an SSH banner instead of HTTP, connection held open: exit 5 at once, not at the timeout" {
+	# An SSH server waits for the client's banner after sending its own.
+	start_fakeproxy P --then stall raw 'SSH-2.0-OpenSSH_9.2\r\n'
+	via P --connect-timeout 10
+	assert_equal "$status" 5
+	assert_output ''
+	assert_stderr "egress: proxy 127.0.0.1:$P_PORT sent a malformed reply to CONNECT $T_HOSTPORT: \"SSH-2.0-OpenSSH_9.2\""
+	assert_within 3000
+}
+
 @test "a NUL in a header of a 403: exit 5, the refusal is what counts" {
 	start_fakeproxy P raw 'HTTP/1.1 403 Forbidden\r\nX-Bad: a\x00b\r\nContent-Length: 0\r\n\r\n'
 	via P
