@@ -21,6 +21,7 @@ struct attempt_trace {
 	char first_line[128]; /* the reply's first line, shown when it is nonsense */
 	size_t reply_bytes;   /* header bytes received from the proxy */
 	bool in_head;	      /* a reply's status line came, its blank line not yet */
+	char nul_header[128]; /* the first header line with a NUL byte in it */
 	char auth_sent[16];   /* the scheme of the last Proxy-Authorization sent */
 };
 

@@ -351,9 +351,16 @@ static enum egress_err http_proxy_failure(struct attempt *a, CURL *h, const stru
 		return EGRESS_EREFUSED;
 	}
 	if (f->code >= 200 && f->code <= 299) {
-		/* A 2xx whose headers libcurl could not take, e.g. an endless header flood. */
-		snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p, tg,
-			 f->detail);
+		/* A 2xx whose headers libcurl could not take, e.g. an endless header flood;
+		 * for a NUL in a header it says only "bad argument". */
+		if (a->trace.nul_header[0])
+			snprintf(a->why, w,
+				 "proxy %s sent a malformed reply to CONNECT %s: a NUL byte in the "
+				 "header \"%s\"",
+				 p, tg, a->trace.nul_header);
+		else
+			snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p,
+				 tg, f->detail);
 		return EGRESS_EREFUSED;
 	}
 	if (f->code != 0) {

@@ -24,6 +24,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 	t->reply_bytes += len;
 	/* A blank line ends a reply's head; the line after it begins the next reply. */
 	t->in_head = end > 0;
+	if (t->nul_header[0])
+		return 0; /* see note_nul_header */
 	if (!status_line)
 		return len;
 	/* libcurl would read anything up to a blank line: an SSH server's banner (-x
@@ -75,6 +77,20 @@ static void print_lines(struct attempt_trace *t, char mark, const char *data, si
 	}
 }
 
+/* Notes a header line (not a status line) of the proxy's reply with a NUL byte in it:
+ * RFC 9110 5.5 has the message rejected (or the NUL replaced). libcurl 7.88 refuses
+ * the line before the header callback sees it, saying only "bad argument"; what a
+ * libcurl does with it depends on its version. Noted here, the line makes on_header
+ * give the reply up whichever it is. */
+static void note_nul_header(struct attempt_trace *t, const char *data, size_t len)
+{
+	if (!t->in_head || t->nul_header[0] || !memchr(data, '\0', len))
+		return;
+	while (len && (data[len - 1] == '\r' || data[len - 1] == '\n'))
+		len--;
+	log_escape(t->nul_header, sizeof(t->nul_header), data, len);
+}
+
 static int on_debug(CURL *h, curl_infotype type, char *data, size_t len, void *userp)
 {
 	struct attempt_trace *t = userp;
@@ -88,6 +104,8 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t len, void *u
 		print_lines(t, '>', data, len);
 		break;
 	case CURLINFO_HEADER_IN:
+		/* Comes before the header callback, one line at a time. */
+		note_nul_header(t, data, len);
 		if (log_verbose_enabled())
 			print_lines(t, '<', data, len);
 		break;

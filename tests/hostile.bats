@@ -231,6 +231,17 @@ whole_and_split() {
 	assert_within 3000
 }
 
+@test "a NUL in a header of a 200: exit 5, the line named and escaped" {
+	# RFC 9110 5.5: reject the message (or replace the NUL, which libcurl does not).
+	start_fakeproxy P --then relay raw \
+		'HTTP/1.1 200 Connection established\r\nX-Bad: a\x00b\r\n\r\nafter'
+	tunnel P
+	assert_equal "$status" 5
+	assert_output ''
+	assert_stderr "egress: proxy 127.0.0.1:$P_PORT sent a malformed reply to CONNECT $ECHO_HOSTPORT: a NUL byte in the header \"X-Bad: a<00>b\""
+	assert_clean_stderr
+}
+
 @test "a NUL in a header of a 403: exit 5, the refusal is what counts" {
 	start_fakeproxy P raw 'HTTP/1.1 403 Forbidden\r\nX-Bad: a\x00b\r\nContent-Length: 0\r\n\r\n'
 	via P
