@@ -304,6 +304,15 @@ static enum egress_err reaching_failure(struct attempt *a, CURL *h, const struct
 				 "proxy %s did not complete the TLS handshake for %s within "
 				 "%s (is it a plain http:// proxy?)",
 				 p, tg, t);
+		else if (a->trace.reply_bytes > 0)
+			/* Lines trickling in, or a body that libcurl reads before answering
+			 * a 407 on the same connection: the proxy did answer. */
+			snprintf(
+				a->why, w,
+				"proxy %s began its reply to CONNECT %s (%s) but did not finish it "
+				"within %s",
+				p, tg, a->trace.status[0] ? a->trace.status : a->trace.first_line,
+				t);
 		else
 			snprintf(a->why, w, "proxy %s did not answer CONNECT %s within %s", p, tg,
 				 t);

@@ -299,6 +299,16 @@ whole_and_split() {
 	wait_log "$P_LOG" '^trickle-stopped ' || fail "the proxy still sends: $(cat "$P_LOG")"
 }
 
+@test "trickle: header lines a byte every 20 ms after a 200 status line, exit 6, the status named" {
+	start_fakeproxy P trickle 20 'HTTP/1.1 200 OK\r\n' 'X-Slow: a\r\n'
+	via P --connect-timeout 2
+	assert_equal "$status" 6
+	assert_output ''
+	assert_stderr "egress: proxy 127.0.0.1:$P_PORT began its reply to CONNECT $T_HOSTPORT (200 OK) but did not finish it within 2 s"
+	assert_within 4000
+	wait_log "$P_LOG" '^trickle-stopped ' || fail "the proxy still sends: $(cat "$P_LOG")"
+}
+
 # --- Connections that end badly.
 
 @test "RST right after the 200: exit 1, the tunnel was reset" {
@@ -329,3 +339,13 @@ whole_and_split() {
 	assert_within 3000
 }
 
+@test "a 407 claiming a 10 GB body to egress with a password: its body bounded by --connect-timeout 2, exit 6" {
+	# Answering needs the same connection, so libcurl reads the body first.
+	start_fakeproxy P --then stall raw \
+		'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="x"\r\nContent-Length: 10000000000\r\n\r\nsmall body'
+	EGRESS_PROXY_PASSWORD=pw via P -U alice --connect-timeout 2
+	assert_equal "$status" 6
+	assert_output ''
+	assert_stderr "egress: proxy 127.0.0.1:$P_PORT began its reply to CONNECT $T_HOSTPORT (407 Proxy Authentication Required) but did not finish it within 2 s"
+	assert_within 4000
+}
