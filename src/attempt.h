@@ -15,14 +15,17 @@
 #include "route.h"
 
 /* What libcurl's callbacks saw during curl_easy_perform: the proxy's reply and the
- * scheme egress answered a 407 with. Written only by attempt_trace.c. */
+ * scheme egress answered a 407 with. Written only by attempt_trace.c, but for
+ * answerable, which attempt_setup.c sets. */
 struct attempt_trace {
-	char status[128];     /* the proxy's last status line, e.g. "403 Forbidden" */
-	char first_line[128]; /* the reply's first line, shown when it is nonsense */
-	size_t reply_bytes;   /* header bytes received from the proxy */
-	bool in_head;	      /* a reply's status line came, its blank line not yet */
-	char nul_header[128]; /* the first header line with a NUL byte in it */
-	char auth_sent[16];   /* the scheme of the last Proxy-Authorization sent */
+	CURL *handle;		  /* whose callbacks these are */
+	unsigned long answerable; /* CURLAUTH schemes libcurl can answer a 407 with */
+	char status[128];	  /* the proxy's last status line, e.g. "403 Forbidden" */
+	char first_line[128];	  /* the reply's first line, shown when it is nonsense */
+	size_t reply_bytes;	  /* header bytes received from the proxy */
+	bool in_head;		  /* a reply's status line came, its blank line not yet */
+	char nul_header[128];	  /* the first header line with a NUL byte in it */
+	char auth_sent[16];	  /* the scheme of the last Proxy-Authorization sent */
 };
 
 struct attempt {

@@ -65,6 +65,7 @@ static bool set_http_auth(CURL *h, struct attempt *a)
 		SET(CURLOPT_PROXYUSERNAME, a->creds.user);
 		SET(CURLOPT_PROXYPASSWORD, a->creds.pass);
 		SET(CURLOPT_PROXYAUTH, mask);
+		a->trace.answerable = mask;
 	} else if (mask & CURLAUTH_NEGOTIATE) {
 		/* No password: Kerberos can still answer, from the ticket cache. libcurl
 		 * answers only when some user is set, and with Negotiate as the one scheme
@@ -75,6 +76,7 @@ static bool set_http_auth(CURL *h, struct attempt *a)
 		SET(CURLOPT_PROXYAUTH, mask == CURLAUTH_NEGOTIATE
 					       ? CURLAUTH_NEGOTIATE
 					       : CURLAUTH_NEGOTIATE | CURLAUTH_ONLY);
+		a->trace.answerable = CURLAUTH_NEGOTIATE;
 	}
 	return ok;
 }

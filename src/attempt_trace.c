@@ -8,9 +8,34 @@
 
 #include "log.h"
 
+/* Whether a status line of end bytes (its CR LF cut) can begin an HTTP reply; notes
+ * its status in t. libcurl would read anything up to a blank line: an SSH server's
+ * banner (-x naming an ssh server) would hold the attempt until --connect-timeout. */
+static bool status_line_ok(struct attempt_trace *t, const char *data, size_t end)
+{
+	if (end < 5 || strncmp(data, "HTTP/", 5) != 0)
+		return false;
+	const char *sp = memchr(data, ' ', end);
+	if (sp)
+		log_escape(t->status, sizeof(t->status), sp + 1, end - (size_t)(sp + 1 - data));
+	return true;
+}
+
+/* At the blank line after a reply's headers: whether it is a 407 that egress cannot
+ * answer. libcurl reads a 407's body before it answers on the same connection, and
+ * reads it even with nothing to answer: a body that claims 10 GB would hold the
+ * attempt until --connect-timeout, for a reply that is final already. */
+static bool final_407(const struct attempt_trace *t)
+{
+	long code = 0, offered = 0;
+	curl_easy_getinfo(t->handle, CURLINFO_HTTP_CONNECTCODE, &code);
+	curl_easy_getinfo(t->handle, CURLINFO_PROXYAUTH_AVAIL, &offered);
+	return code == 407 && !((unsigned long)offered & t->answerable);
+}
+
 /* Records the status line of the proxy's reply; libcurl hands CONNECT reply headers to
  * the header callback one line at a time. Returns len, or 0 to make libcurl give up
- * the reply (CURLE_WRITE_ERROR) when it cannot be an HTTP proxy's. */
+ * the reply (CURLE_WRITE_ERROR) when it cannot be an HTTP proxy's or is final. */
 static size_t on_header(char *data, size_t size, size_t n, void *userp)
 {
 	struct attempt_trace *t = userp;
@@ -26,16 +51,9 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
 	t->in_head = end > 0;
 	if (t->nul_header[0])
 		return 0; /* see note_nul_header */
-	if (!status_line)
-		return len;
-	/* libcurl would read anything up to a blank line: an SSH server's banner (-x
-	 * naming an ssh server) would hold the attempt until --connect-timeout. */
-	if (end < 5 || strncmp(data, "HTTP/", 5) != 0)
-		return 0;
-	const char *sp = memchr(data, ' ', end);
-	if (sp)
-		log_escape(t->status, sizeof(t->status), sp + 1, end - (size_t)(sp + 1 - data));
-	return len;
+	if (status_line)
+		return status_line_ok(t, data, end) ? len : 0;
+	return end == 0 && final_407(t) ? 0 : len;
 }
 
 /* Notes the scheme of a Proxy-Authorization line of len bytes (the first word of its
@@ -118,6 +136,7 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t len, void *u
 
 bool attempt_trace_attach(CURL *h, struct attempt_trace *t)
 {
+	t->handle = h;
 	return curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
 	       curl_easy_setopt(h, CURLOPT_HEADERDATA, t) == CURLE_OK &&
 	       /* Always: the debug callback is also where the scheme of a

@@ -329,6 +329,16 @@ whole_and_split() {
 
 # --- A 407 claiming a huge body.
 
+@test "a 407 claiming a 10 GB body, then silence: exit 4 at once, its body is not waited for" {
+	start_fakeproxy P --then stall raw \
+		'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="x"\r\nContent-Length: 10000000000\r\n\r\nsmall body'
+	via P --connect-timeout 10
+	assert_equal "$status" 4
+	assert_output ''
+	assert_stderr "egress: proxy 127.0.0.1:$P_PORT requires authentication for CONNECT $T_HOSTPORT: 407 Proxy Authentication Required; it offers Basic; give a user with -U or in the proxy URL"
+	assert_within 3000
+}
+
 @test "a 407 claiming a 10 GB body, then a small body and close: exit 4" {
 	start_fakeproxy P raw \
 		'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="x"\r\nContent-Length: 10000000000\r\n\r\nsmall body'
