@@ -367,6 +367,15 @@ static enum egress_err http_proxy_failure(struct attempt *a, CURL *h, const stru
 				 "proxy %s sent a malformed reply to CONNECT %s: a NUL byte in the "
 				 "header \"%s\"",
 				 p, tg, a->trace.nul_header);
+		else if (f->rc == CURLE_RECV_ERROR &&
+			 (f->oserr == ECONNRESET || strstr(f->detail, "CONNECT aborted")))
+			/* The head broken off by a reset or a close, where libcurl's "Recv
+			 * failure" or "Proxy CONNECT aborted" read as a wrong reply. */
+			snprintf(a->why, w,
+				 "proxy %s %s the connection before the end of its reply to "
+				 "CONNECT %s (%s)",
+				 p, f->oserr == ECONNRESET ? "reset" : "closed", tg,
+				 a->trace.status);
 		else
 			snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p,
 				 tg, f->detail);

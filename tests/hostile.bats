@@ -327,6 +327,22 @@ whole_and_split() {
 	assert_stderr "egress: tunnel to $T_HOSTPORT via proxy 127.0.0.1:$P_PORT: read: Connection reset by peer"
 }
 
+@test "RST in the middle of a 200's head: exit 5, the reset named" {
+	start_fakeproxy P --then rst raw 'HTTP/1.1 200 Connection established\r\nX-Half: '
+	via P
+	assert_equal "$status" 5
+	assert_output ''
+	assert_stderr "egress: proxy 127.0.0.1:$P_PORT reset the connection before the end of its reply to CONNECT $T_HOSTPORT (200 Connection established)"
+}
+
+@test "close in the middle of a 200's head: exit 5, the close named" {
+	start_fakeproxy P raw 'HTTP/1.1 200 Connection established\r\nX-Half: '
+	via P
+	assert_equal "$status" 5
+	assert_output ''
+	assert_stderr "egress: proxy 127.0.0.1:$P_PORT closed the connection before the end of its reply to CONNECT $T_HOSTPORT (200 Connection established)"
+}
+
 # --- A 407 claiming a huge body.
 
 @test "a 407 claiming a 10 GB body, then silence: exit 4 at once, its body is not waited for" {
