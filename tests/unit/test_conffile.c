@@ -265,6 +265,15 @@ static void test_pattern_strings(void)
 	      !strcmp(err, "no host pattern in \" , \""));
 	CHECK(!host_pattern_check_string("a, b/c", err, sizeof(err)) &&
 	      !strncmp(err, "bad host pattern \"b/c\"", 22));
+	/* A pattern longer than any host name is refused, not cut: 300 stars of 310 would
+	 * be "*", which matches every host. */
+	char stars[320];
+	memset(stars, '*', 310);
+	memcpy(stars + 310, ".corp", sizeof(".corp"));
+	CHECK(!host_pattern_check_string(stars, err, sizeof(err)) &&
+	      !strncmp(err, "host pattern \"****", 18) && strstr(err, "longer than"));
+	CHECK(!host_pattern_match_string(stars, "evil.example"));
+	CHECK(host_pattern_match_string("*.corp", "db.corp"));
 }
 
 static void test_pattern_check(void)
