@@ -272,6 +272,12 @@ static void test_wpad(void)
 		      "wpad.a.corp.test;wpad.corp.test;wpad.lab.corp.test;wpad.other.example;"
 		      "wpad.dom.test"));
 	CHECK(!strcmp(candidates(NULL, "search single\n"), ""));
+	/* A search line of any length is read whole: cut at 1 KiB, its last domain
+	 * became "corp.e", and wpad.corp.e was asked for the proxy. */
+	char longline[1100];
+	int w = snprintf(longline, sizeof(longline), "search %01016d corp.example.com\n", 0);
+	CHECK(w > 0 && (size_t)w < sizeof(longline));
+	CHECK(!strcmp(candidates(NULL, longline), "wpad.corp.example.com;wpad.example.com"));
 	char urls[2][WPAD_URL_MAX];
 	CHECK(wpad_candidates("h.a.b.c.d", NULL, urls, 2) == 2);
 	snprintf(url, sizeof(url), "%s", urls[0]);
