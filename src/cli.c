@@ -265,7 +265,7 @@ void cli_usage_error(const char *fmt, ...)
 	char line[ERR_MAX + 64];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	err_vprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	msg_err("%s", line);
 	fputs("Try 'egress --help'.\n", stderr);

@@ -103,7 +103,7 @@ static bool fail(char *err, size_t errsz, const char *path, unsigned lineno, con
 	char what[ERR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	err_vprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (lineno)
 		return err_printf(err, errsz, "%s:%u: %s", path, lineno, what);

@@ -29,12 +29,12 @@ void creds_clear(struct proxy_creds *c)
 bool creds_stat_private(const struct stat *st, const char *path, char *why, size_t whysz)
 {
 	if (st->st_uid != geteuid()) {
-		snprintf(why, whysz, "%s belongs to another user", path);
+		err_printf(why, whysz, "%s belongs to another user", path);
 		return false;
 	}
 	if (st->st_mode & 077) {
-		snprintf(why, whysz, "%s is open to group or others (mode %04o; chmod 600 it)",
-			 path, (unsigned)(st->st_mode & 07777));
+		err_printf(why, whysz, "%s is open to group or others (mode %04o; chmod 600 it)",
+			   path, (unsigned)(st->st_mode & 07777));
 		return false;
 	}
 	return true;
@@ -44,7 +44,7 @@ bool creds_netrc_safe(const char *path, char *why, size_t whysz)
 {
 	struct stat st;
 	if (stat(path, &st) < 0) {
-		snprintf(why, whysz, "cannot read %s: %s", path, strerror(errno));
+		err_printf(why, whysz, "cannot read %s: %s", path, strerror(errno));
 		return false;
 	}
 	return creds_stat_private(&st, path, why, whysz);

@@ -118,7 +118,7 @@ static void say(struct call *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->why, c->whysz, fmt, ap);
+	err_vprintf(c->why, c->whysz, fmt, ap);
 	va_end(ap);
 }
 

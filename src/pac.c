@@ -82,7 +82,7 @@ static bool refuse(struct route_refusal *why, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(why->line, sizeof(why->line), fmt, ap);
+	err_vprintf(why->line, sizeof(why->line), fmt, ap);
 	va_end(ap);
 	why->usage = false;
 	why->status = EGRESS_EUNREACH;
@@ -151,6 +151,18 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
+/* Adds to how r's PAC was had, which -v and --explain show. */
+static void how_add(struct route *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void how_add(struct route *r, const char *fmt, ...)
+{
+	size_t n = strlen(r->pac_how);
+	va_list ap;
+	va_start(ap, fmt);
+	err_vprintf(r->pac_how + n, sizeof(r->pac_how) - n, fmt, ap);
+	va_end(ap);
+}
+
 /* Uses the copy c (from the cache) as the PAC. */
 static void use_copy(struct body *b, struct pac_cached *c)
 {
@@ -176,8 +188,7 @@ static bool fetch_and_keep(const struct egress_config *cfg, struct route *r, con
 	if (store &&
 	    !pac_cache_store(url, b->buf ? b->buf : "", b->len, now, until, err, sizeof(err)))
 		msg_warn("cannot cache the PAC %s: %s", url, err);
-	snprintf(r->pac_how + strlen(r->pac_how), sizeof(r->pac_how) - strlen(r->pac_how),
-		 "fetched%s", store ? ", cached" : "");
+	how_add(r, "fetched%s", store ? ", cached" : "");
 	return true;
 }
 
@@ -204,8 +215,8 @@ static bool fetch_cached(const struct egress_config *cfg, struct route *r, struc
 	bool ok = true;
 
 	if (state == PAC_CACHE_FRESH) {
-		snprintf(r->pac_how, sizeof(r->pac_how), "cached copy, fresh for %lld s more",
-			 (long long)(c.expires - now));
+		err_printf(r->pac_how, sizeof(r->pac_how), "cached copy, fresh for %lld s more",
+			   (long long)(c.expires - now));
 		use_copy(b, &c);
 	} else if (!fetch_and_keep(cfg, r, r->pac, cfg->connect_timeout_ms, b, why)) {
 		if (state == PAC_CACHE_STALE)
@@ -258,10 +269,10 @@ static bool discover(const struct egress_config *cfg, struct route *r, struct bo
 	for (size_t i = 0; i < n && found == SIZE_MAX; i++)
 		if (pac_cache_load(cand[i], now, &c) == PAC_CACHE_FRESH) {
 			found = i;
-			snprintf(r->pac_how, sizeof(r->pac_how),
-				 "%s; cached copy, fresh for %lld s more",
-				 i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS",
-				 (long long)(c.expires - now));
+			err_printf(r->pac_how, sizeof(r->pac_how),
+				   "%s; cached copy, fresh for %lld s more",
+				   i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS",
+				   (long long)(c.expires - now));
 			use_copy(b, &c);
 		} else {
 			free(c.text);
@@ -270,10 +281,10 @@ static bool discover(const struct egress_config *cfg, struct route *r, struct bo
 	for (size_t i = 0; i < n && found == SIZE_MAX; i++) {
 		long left = deadline - now_ms();
 		msg_verbose("WPAD: trying %s", cand[i]);
-		snprintf(r->pac_how, sizeof(r->pac_how), "%s; ",
-			 i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS");
-		snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s",
-			 i ? ", " : "", cand[i]);
+		err_printf(r->pac_how, sizeof(r->pac_how), "%s; ",
+			   i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS");
+		size_t tl = strlen(tried);
+		err_printf(tried + tl, sizeof(tried) - tl, "%s%s", i ? ", " : "", cand[i]);
 		/* GNOME may name a file. */
 		const char *path = file_path(cand[i]);
 		char ferr[ERR_MAX + 512];
@@ -281,20 +292,20 @@ static bool discover(const struct egress_config *cfg, struct route *r, struct bo
 		if (path && file_read(path, PAC_MAX, "PAC file", &b->buf, &b->len, &st, ferr,
 				      sizeof(ferr)) == FILE_READ_OK) {
 			found = i;
-			strcat(r->pac_how, "read from the file");
+			how_add(r, "read from the file");
 		} else if (path) {
 			refuse(why, "cannot read the PAC: %s", ferr);
 		} else if (left > 0 && fetch_and_keep(cfg, r, cand[i], left, b, why)) {
 			found = i;
 		}
 		if (found != i && (left > 0 || path))
-			snprintf(last, sizeof(last), "%s", why->line);
+			memcpy(last, why->line, sizeof(last));
 	}
 	for (size_t i = 0; i < n && found == SIZE_MAX; i++)
 		if (pac_cache_load(cand[i], now, &c) == PAC_CACHE_STALE) {
 			found = i;
-			snprintf(r->pac_how, sizeof(r->pac_how), "%s; ",
-				 i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS");
+			err_printf(r->pac_how, sizeof(r->pac_how), "%s; ",
+				   i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS");
 			use_stale(r, cand[i], &c, b, "WPAD found no PAC that answers");
 		} else {
 			free(c.text);
@@ -331,7 +342,7 @@ bool pac_route(const struct egress_config *cfg, struct route *r, struct route_re
 		if (file_read(path, PAC_MAX, "PAC file", &b.buf, &b.len, &st, err, sizeof(err)) !=
 		    FILE_READ_OK)
 			return refuse(why, "cannot read the PAC: %s", err);
-		snprintf(r->pac_how, sizeof(r->pac_how), "read from the file");
+		err_printf(r->pac_how, sizeof(r->pac_how), "read from the file");
 	} else if (!strcasecmp(r->pac, "auto") ? !discover(cfg, r, &b, why)
 					       : !fetch_cached(cfg, r, &b, why)) {
 		free(b.buf);

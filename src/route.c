@@ -22,7 +22,7 @@ static bool refuse(struct route_refusal *why, bool usage, const char *fmt, ...)
 	if (usage)
 		why->status = EGRESS_EUSAGE;
 	va_start(ap, fmt);
-	vsnprintf(why->line, sizeof(why->line), fmt, ap);
+	err_vprintf(why->line, sizeof(why->line), fmt, ap);
 	va_end(ap);
 	why->usage = usage;
 	return false;
@@ -34,7 +34,7 @@ static bool go_direct(struct route *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->direct_why, sizeof(r->direct_why), fmt, ap);
+	err_vprintf(r->direct_why, sizeof(r->direct_why), fmt, ap);
 	va_end(ap);
 	r->v = calloc(1, sizeof(*r->v));
 	if (!r->v)
@@ -192,7 +192,7 @@ bool route_from_pac(struct route *r, char *answer, struct route_refusal *why)
 	bool ok = list && direct;
 
 	r->pac_answer = answer;
-	snprintf(r->pac_label, sizeof(r->pac_label), "PAC %s", r->pac);
+	err_printf(r->pac_label, sizeof(r->pac_label), "PAC %s", r->pac);
 	why->status = EGRESS_EUNREACH;
 	for (const char *p = result; ok && *p;) {
 		while (*p == ';' || *p == ' ' || *p == '\t')
@@ -229,8 +229,8 @@ bool route_from_pac(struct route *r, char *answer, struct route_refusal *why)
 		refuse(why, false, "out of memory");
 	for (size_t i = 0, p = 0; ok && i < nways; i++) {
 		if (direct[i])
-			snprintf(r->direct_why, sizeof(r->direct_why), "%.400s says DIRECT",
-				 origin);
+			err_printf(r->direct_why, sizeof(r->direct_why), "%.400s says DIRECT",
+				   origin);
 		r->v[i] = (struct route_way){ direct[i] ? NULL : &r->proxies.v[p++],
 					      direct[i] ? r->direct_why : origin, true };
 	}

@@ -397,8 +397,8 @@ static void try_way(struct conn *c)
 			curl_easy_setopt(op->h, CURLOPT_PRIVATE, c);
 			if (curl_multi_add_handle(c->s->multi, op->h) == CURLM_OK)
 				return;
-			snprintf(op->a.why, sizeof(op->a.why), "cannot start a tunnel to %s",
-				 c->target);
+			err_printf(op->a.why, sizeof(op->a.why), "cannot start a tunnel to %s",
+				   c->target);
 			e = EGRESS_EIO;
 		}
 		if (!op->a.why[0]) {
@@ -409,7 +409,7 @@ static void try_way(struct conn *c)
 			msg_verbose("client %s: %s; trying the next way", c->client, op->a.why);
 	}
 	char why[sizeof(op->a.why)];
-	snprintf(why, sizeof(why), "%s", op->a.why);
+	memcpy(why, op->a.why, sizeof(why));
 	conn_fail(c, e, why);
 }
 
@@ -424,11 +424,11 @@ static void attempt_done(struct conn *c, CURLcode rc)
 	op->h = NULL;
 	op->url = NULL;
 	op->t = (struct tunnel){ .fd = -1 };
-	snprintf(op->t.target_label, sizeof(op->t.target_label), "%s", c->target);
+	err_printf(op->t.target_label, sizeof(op->t.target_label), "%s", c->target);
 	e = attempt_end(&op->a, h, url, rc, &op->t);
 	if (e != EGRESS_OK) {
 		char why[sizeof(op->a.why)];
-		snprintf(why, sizeof(why), "%s", op->a.why);
+		memcpy(why, op->a.why, sizeof(why));
 		if (++op->way < op->route.n) {
 			msg_verbose("client %s: %s; trying the next way", c->client, why);
 			try_way(c);
@@ -461,7 +461,7 @@ static void attempt_done(struct conn *c, CURLcode rc)
 		tunnel_close(&op->t);
 		if (c->nfd < 0) {
 			char why[ERR_MAX];
-			snprintf(why, sizeof(why), "tunnel to %s: %s", c->target, strerror(err));
+			err_printf(why, sizeof(why), "tunnel to %s: %s", c->target, strerror(err));
 			conn_fail(c, EGRESS_EIO, why);
 			return;
 		}
@@ -512,7 +512,7 @@ static void start_relay(struct conn *c)
 	      watch(c->s, EPOLL_CTL_MOD, c->nfd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 		    (uint64_t)(uintptr_t)tagged(c, TAG_NET)))) {
 		char why[ERR_MAX];
-		snprintf(why, sizeof(why), "tunnel to %s: epoll: %s", c->target, strerror(errno));
+		err_printf(why, sizeof(why), "tunnel to %s: epoll: %s", c->target, strerror(errno));
 		conn_fail(c, EGRESS_EIO, why);
 		return;
 	}

@@ -47,6 +47,18 @@ static char *slurp(const char *path)
 	return text;
 }
 
+/* A sentence longer than its buffer is cut, and says so. */
+static void test_cut(void)
+{
+	char err[16];
+
+	CHECK(!err_printf(err, sizeof(err), "%s", "short") && !strcmp(err, "short"));
+	CHECK(!err_printf(err, sizeof(err), "%s", "fifteen bytes..") &&
+	      !strcmp(err, "fifteen bytes.."));
+	CHECK(!err_printf(err, sizeof(err), "a sentence of %d bytes", 22) &&
+	      !strcmp(err, "a sentence o..."));
+}
+
 int main(int argc, char **argv)
 {
 	char *help = NULL, *man = argc > 1 ? slurp(argv[1]) : NULL, row[1024], item[128];
@@ -63,6 +75,7 @@ int main(int argc, char **argv)
 		      !strcmp(row, err_meaning((enum egress_err)e)));
 	}
 	CHECK(!man || !man_row(man, EGRESS_ERR_COUNT, row, sizeof(row)));
+	test_cut();
 	free(help);
 	free(man);
 	return tap_done();
