@@ -197,10 +197,13 @@ static void use_stale(struct route *r, const char *url, struct pac_cached *c, st
 		      const char *why)
 {
 	char when[64];
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&c->fetched));
+	struct tm tm;
+	/* pac_cache_load takes no time localtime cannot show; this is for the day it does. */
+	if (!localtime_r(&c->fetched, &tm) ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		memcpy(when, "an unknown time", sizeof("an unknown time"));
 	msg_warn("%s; using the copy of %s cached at %s", why, url, when);
-	snprintf(r->pac_how + strlen(r->pac_how), sizeof(r->pac_how) - strlen(r->pac_how),
-		 "stale copy cached at %s: the server cannot be reached", when);
+	how_add(r, "stale copy cached at %s: the server cannot be reached", when);
 	use_copy(b, c);
 }
 

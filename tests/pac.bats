@@ -238,6 +238,19 @@ ms_saw() {
 	assert_line "PAC http://127.0.0.1:$NS_PORT/x.pac (from --pac): fetched"
 }
 
+@test "a cached copy naming a time no clock shows is not used" {
+	mkdir -p "$BATS_TEST_TMPDIR/web"
+	cp "$PACS/rules.pac" "$BATS_TEST_TMPDIR/web/proxy.pac"
+	start_http PACTMP "$BATS_TEST_TMPDIR/web"
+	local url=http://127.0.0.1:$PACTMP_PORT/proxy.pac
+	banner_via --pac "$url" 127.0.0.1 "$T_PORT"
+	stop_pid "$PACTMP_PID"
+	# Stale, fetched in a year localtime() cannot show: egress crashed saying when.
+	sed -i '3s/.*/99999999999999999 0/' "$XDG_CACHE_HOME"/egress/pac-*
+	run -3 --separate-stderr egress --pac "$url" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr --partial "egress: cannot fetch the PAC $url: "
+}
+
 # in_private_net CMD...: CMD as root in private mount, UTS and network namespaces
 # (its own loopback, host name, /etc/hosts and /etc/resolv.conf). Skips elsewhere.
 in_private_net() {

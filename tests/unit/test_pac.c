@@ -357,6 +357,65 @@ static void test_code_cache(void)
 		      !strcmp(err, "t.pac: Error: x (line 3)"));
 }
 
+/* Rewrites the times line of url's cached copy (the only "pac-" file in the test's
+ * cache) to times. */
+static bool set_cached_times(const char *url, const char *times)
+{
+	char path[512] = "", *text = NULL;
+	size_t len = 0;
+	DIR *d;
+	struct dirent *e;
+
+	(void)snprintf(path, sizeof(path), "%s/egress", cache_dir);
+	if (!(d = opendir(path)))
+		return false;
+	while ((e = readdir(d)) != NULL)
+		if (!strncmp(e->d_name, "pac-", 4))
+			(void)snprintf(path, sizeof(path), "%s/egress/%s", cache_dir, e->d_name);
+	closedir(d);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	char line[256];
+	FILE *out = open_memstream(&text, &len);
+	for (int i = 1; out && fgets(line, sizeof(line), f); i++)
+		fputs(i == 3 ? times : line, out);
+	bool ok = out && fclose(out) == 0 && fclose(f) == 0 && strstr(text, url);
+	if (ok && (f = fopen(path, "w")) != NULL)
+		ok = fwrite(text, 1, len, f) == len && fclose(f) == 0;
+	free(text);
+	return ok;
+}
+
+/* The PAC cache's copies: fresh, stale, and a times line that is not two times. */
+static void test_cache_copies(void)
+{
+	const char *url = "http://pac.test/p.pac";
+	struct pac_cached c;
+
+	CHECK(pac_cache_store(url, "PAC", 3, 1000, 5000, err, sizeof(err)));
+	CHECK(pac_cache_load(url, 2000, &c) == PAC_CACHE_FRESH && c.len == 3 &&
+	      !memcmp(c.text, "PAC", 3) && c.fetched == 1000 && c.expires == 5000);
+	free(c.text);
+	CHECK(pac_cache_load(url, 6000, &c) == PAC_CACHE_STALE);
+	free(c.text);
+	CHECK(set_cached_times(url, "1000 0\n") &&
+	      pac_cache_load(url, 2000, &c) == PAC_CACHE_STALE);
+	free(c.text);
+	/* A year no clock shows: localtime() fails on it, and egress crashed saying when a
+	 * stale copy was cached. sscanf's %lld took it, and anything past LLONG_MAX. */
+	CHECK(set_cached_times(url, "99999999999999999 0\n") &&
+	      pac_cache_load(url, 2000, &c) == PAC_CACHE_NONE && !c.text);
+	CHECK(set_cached_times(url, "99999999999999999999999 0\n") &&
+	      pac_cache_load(url, 2000, &c) == PAC_CACHE_NONE);
+	CHECK(set_cached_times(url, "-5 0\n") && pac_cache_load(url, 2000, &c) == PAC_CACHE_NONE);
+	CHECK(set_cached_times(url, "1000 5000 junk\n") &&
+	      pac_cache_load(url, 2000, &c) == PAC_CACHE_NONE);
+	CHECK(set_cached_times(url, "1000 5000\n") &&
+	      pac_cache_load(url, 2000, &c) == PAC_CACHE_FRESH);
+	free(c.text);
+}
+
 int main(void)
 {
 	/* Nothing of these tests goes into the user's own cache. */
@@ -366,6 +425,7 @@ int main(void)
 	test_code_cache();
 	test_wpad();
 	test_cache_expiry();
+	test_cache_copies();
 	setenv("TZ", "UTC", 1);
 	test_string_helpers();
 	test_dns_helpers();
