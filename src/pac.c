@@ -46,11 +46,13 @@ static size_t take_body(char *data, size_t size, size_t n, void *ctx)
 	return more;
 }
 
-/* Keeps the value of a header named name (with its colon) in out. */
-static void keep_header(const char *line, size_t n, const char *name, char *out, size_t outsz)
+/* Keeps the value of a header named name (with its colon) in out; one too long for
+ * out is kept as toolong instead: cut short, "..., no-store" would lose its no-store. */
+static void keep_header(const char *line, size_t n, const char *name, char *out, size_t outsz,
+			const char *toolong)
 {
 	size_t nl = strlen(name);
-	if (n <= nl || strncasecmp(line, name, nl))
+	if (n <= nl || strncasecmp(line, name, nl) != 0)
 		return;
 	line += nl;
 	n -= nl;
@@ -60,7 +62,12 @@ static void keep_header(const char *line, size_t n, const char *name, char *out,
 	}
 	while (n && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
 		n--;
-	snprintf(out, outsz, "%.*s", (int)n, line);
+	if (n >= outsz) {
+		line = toolong;
+		n = strlen(toolong);
+	}
+	memcpy(out, line, n);
+	out[n] = '\0';
 }
 
 static size_t take_header(char *line, size_t size, size_t n, void *ctx)
@@ -69,9 +76,12 @@ static size_t take_header(char *line, size_t size, size_t n, void *ctx)
 	size_t len = size * n;
 	if (len > 5 && !strncmp(line, "HTTP/", 5))
 		b->cache_control[0] = b->expires[0] = b->date[0] = '\0';
-	keep_header(line, len, "Cache-Control:", b->cache_control, sizeof(b->cache_control));
-	keep_header(line, len, "Expires:", b->expires, sizeof(b->expires));
-	keep_header(line, len, "Date:", b->date, sizeof(b->date));
+	/* A Cache-Control egress cannot read whole forbids keeping the PAC; an Expires or
+	 * Date that long is no date. */
+	keep_header(line, len, "Cache-Control:", b->cache_control, sizeof(b->cache_control),
+		    "no-store");
+	keep_header(line, len, "Expires:", b->expires, sizeof(b->expires), "");
+	keep_header(line, len, "Date:", b->date, sizeof(b->date), "");
 	return len;
 }
 

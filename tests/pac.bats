@@ -238,6 +238,17 @@ ms_saw() {
 	assert_line "PAC http://127.0.0.1:$NS_PORT/x.pac (from --pac): fetched"
 }
 
+@test "a Cache-Control longer than egress reads is no-store, not cut short" {
+	local long
+	long=$(printf 'x%.0s' {1..300})
+	start_fakeproxy LC --header "Cache-Control: x-long=$long, no-store" \
+		--banner-file "$PACS/rules.pac" status 200 OK
+	run -0 egress --explain --pac "http://127.0.0.1:$LC_PORT/x.pac" 127.0.0.1 "$T_PORT"
+	assert_line "PAC http://127.0.0.1:$LC_PORT/x.pac (from --pac): fetched"
+	run -0 egress --explain --pac "http://127.0.0.1:$LC_PORT/x.pac" 127.0.0.1 "$T_PORT"
+	assert_line "PAC http://127.0.0.1:$LC_PORT/x.pac (from --pac): fetched"
+}
+
 @test "a cached copy naming a time no clock shows is not used" {
 	mkdir -p "$BATS_TEST_TMPDIR/web"
 	cp "$PACS/rules.pac" "$BATS_TEST_TMPDIR/web/proxy.pac"
