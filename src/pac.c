@@ -272,9 +272,13 @@ static bool discover(const struct egress_config *cfg, struct route *r, struct bo
 		free(resolv);
 		return refuse(why, "out of memory");
 	}
-	if (gnome) {
-		snprintf(cand[n++], WPAD_URL_MAX, "%s", gnome);
+	if (gnome && strlen(gnome) < WPAD_URL_MAX) {
+		memcpy(cand[n++], gnome, strlen(gnome) + 1);
 		from_gnome = 1;
+	} else if (gnome) {
+		/* Cut short, it would be another URL. */
+		msg_warn("GNOME's autoconfig-url is longer than %d bytes; not used",
+			 WPAD_URL_MAX - 1);
 	}
 	n += wpad_candidates(fqdn, resolv, cand + n, WPAD_MAX_CANDIDATES - n);
 	msg_verbose("WPAD: %zu candidate%s (this machine: %s)", n, n == 1 ? "" : "s",
@@ -324,8 +328,9 @@ static bool discover(const struct egress_config *cfg, struct route *r, struct bo
 			free(c.text);
 			c.text = NULL;
 		}
+	_Static_assert(sizeof(r->pac_url) >= WPAD_URL_MAX, "a candidate fits in pac_url");
 	if (found != SIZE_MAX)
-		snprintf(r->pac_url, sizeof(r->pac_url), "%s", cand[found]);
+		memcpy(r->pac_url, cand[found], strlen(cand[found]) + 1);
 	else if (!n)
 		refuse(why,
 		       "--pac auto: WPAD has no domain to look in (this machine's name has none, "

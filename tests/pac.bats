@@ -354,3 +354,24 @@ in_private_net() {
 	assert_line "PAC file://$PACS/rules.pac (from --pac): GNOME's proxy settings; read from the file"
 	assert_line "way 1: http://127.0.0.1:$SQUID_PORT (from PAC file://$PACS/rules.pac)"
 }
+
+@test "--pac auto: a GNOME autoconfig-url too long to keep is not used, nor cut short" {
+	local url
+	url="http://127.0.0.1:$PACWEB_PORT/rules.pac?$(printf 'q%.0s' {1..300})"
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cat >"$BATS_TEST_TMPDIR/bin/gsettings" <<-EOF
+		#!/bin/sh
+		case "\$*" in
+		"get org.gnome.system.proxy mode") echo "'auto'" ;;
+		"get org.gnome.system.proxy autoconfig-url") echo "'$url'" ;;
+		*) exit 1 ;;
+		esac
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bin/gsettings"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run --separate-stderr \
+		egress --explain --connect-timeout 1 --pac auto 127.0.0.1 "$T_PORT"
+	assert_stderr --partial "egress: GNOME's autoconfig-url is longer than 299 bytes; not used"
+	# Its first 299 bytes were fetched as if they were the URL.
+	run grep -c 'rules.pac?q' "$PACWEB_LOG"
+	assert_output 0
+}
