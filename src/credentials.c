@@ -60,7 +60,12 @@ static const char *default_netrc(char *buf, size_t bufsz)
 	}
 	if (!home)
 		return NULL;
-	snprintf(buf, bufsz, "%s/.netrc", home);
+	int w = snprintf(buf, bufsz, "%s/.netrc", home);
+	if (w < 0 || (size_t)w >= bufsz) {
+		/* Cut short, the path would name another file. */
+		msg_warn("not reading ~/.netrc: HOME is too long for a path");
+		return NULL;
+	}
 	return buf;
 }
 

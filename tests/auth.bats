@@ -237,6 +237,16 @@ machine 127.0.0.1 login $PROXY_USER password $PROXY_PASS"
 	assert_stderr --partial 'give a user'
 }
 
+@test "a HOME too long for a path: no ~/.netrc, rather than the file its first 4095 bytes name" {
+	local dir=$BATS_TEST_TMPDIR pad
+	netrc "$dir/.netrc" 600 "machine 127.0.0.1 login $PROXY_USER password $PROXY_PASS"
+	# "$HOME/.netrc" cut to 4095 bytes is "$dir//...//.netrc", which is $dir/.netrc.
+	pad=$(printf '/%.0s' $(seq $((4095 - ${#dir} - 7))))
+	HOME=$dir$pad/.netrc/x XDG_CONFIG_HOME=$dir/config \
+		run -4 --separate-stderr setsid -w "$EGRESS" -x "$BASIC" 127.0.0.1 "$BANNER_PORT" </dev/null
+	assert_stderr --partial "egress: not reading ~/.netrc: HOME is too long for a path"
+}
+
 @test "--netrc-file names the file to use" {
 	netrc "$BATS_TEST_TMPDIR/creds" 600 "machine 127.0.0.1 login $PROXY_USER password $PROXY_PASS"
 	through --netrc-file "$BATS_TEST_TMPDIR/creds" -x "$BASIC"
