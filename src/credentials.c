@@ -175,28 +175,29 @@ static enum egress_err ask_person_now(const char *user, const char *label, struc
  * in listen mode once, at start (creds_keep_answers). */
 static enum egress_err ask_person(const char *user, const char *label, struct proxy_creds *c)
 {
-	char key[512];
-	snprintf(key, sizeof(key), "%s@%s", user, label);
+	/* Whole, however long the user name: cut short, two proxies' keys could be one,
+	 * and one proxy's password would be sent to the other. */
+	char *key;
+	if (asprintf(&key, "%s@%s", user, label) < 0)
+		return EGRESS_EIO;
 	struct kept_answer *k = keeping ? kept_find(key) : NULL;
+	enum egress_err e = EGRESS_OK;
 	if (k) {
 		c->pass = strdup(k->pass);
 		c->from = k->from;
-		return c->pass ? EGRESS_OK : EGRESS_EIO;
+		e = c->pass ? EGRESS_OK : EGRESS_EIO;
+	} else if (!asking_over) { /* else nobody to ask any more: the proxy may not need it */
+		e = ask_person_now(user, label, c);
+		if (e == EGRESS_OK)
+			keep_answer(key, c);
 	}
-	if (asking_over)
-		return EGRESS_OK; /* nobody to ask any more: the proxy may not need it */
-	enum egress_err e = ask_person_now(user, label, c);
-	if (e == EGRESS_OK)
-		keep_answer(key, c);
+	free(key);
 	return e;
 }
 
-static enum egress_err ask_person_now(const char *user, const char *label, struct proxy_creds *c)
+/* Asks with EGRESS_ASKPASS (askpass), else the terminal, else SSH_ASKPASS. */
+static enum egress_err ask_with(const char *askpass, const char *prompt, struct proxy_creds *c)
 {
-	char prompt[512];
-	const char *askpass = getenv("EGRESS_ASKPASS");
-
-	snprintf(prompt, sizeof(prompt), "egress: password for %s at proxy %s: ", user, label);
 	if (askpass && *askpass) {
 		c->from = "EGRESS_ASKPASS";
 	} else if (!ask_have_terminal()) {
@@ -211,6 +212,19 @@ static enum egress_err ask_person_now(const char *user, const char *label, struc
 	}
 	c->pass = ask_program(askpass, prompt);
 	return c->pass ? EGRESS_OK : EGRESS_EAUTH;
+}
+
+static enum egress_err ask_person_now(const char *user, const char *label, struct proxy_creds *c)
+{
+	const char *askpass = getenv("EGRESS_ASKPASS");
+	char *prompt;
+
+	/* The proxy is named last; a prompt cut short would not name it. */
+	if (asprintf(&prompt, "egress: password for %s at proxy %s: ", user, label) < 0)
+		return EGRESS_EIO;
+	enum egress_err e = ask_with(askpass, prompt, c);
+	free(prompt);
+	return e;
 }
 
 static enum egress_err find_creds(const struct egress_config *cfg, const struct proxy_spec *p,

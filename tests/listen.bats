@@ -380,6 +380,20 @@ activate() {
 	assert_output 0
 }
 
+@test "-L with a long user name and two proxies: a password asked for each proxy" {
+	local ask=$BATS_TEST_TMPDIR/askpass user
+	user=$(printf 'u%.0s' {1..600})
+	# shellcheck disable=SC2016 # expanded by the askpass script
+	printf '#!/bin/sh\nprintf "%%s\\n" "$1" >>"%s.log"\necho pw\n' "$ask" >"$ask"
+	chmod +x "$ask"
+	# Both answers were kept under "user@proxy" cut to 511 bytes, one key for the two
+	# proxies: the first proxy's password went to the second.
+	EGRESS_ASKPASS=$ask listen L -U "$user" -x "http://127.0.0.1:1,http://127.0.0.1:2" \
+		-L 0 127.0.0.1 "$ECHO64K_PORT"
+	run -0 grep -o 'at proxy [^ ]*' "$ask.log"
+	assert_output $'at proxy 127.0.0.1:1:\nat proxy 127.0.0.1:2:'
+}
+
 @test "-D with NTLM: each tunnel runs its own handshake" {
 	listen D -x "http://$PROXY_USER:$PROXY_PASS@127.0.0.1:$SQN_PORT" -D 0
 	socks5_banner "$D_PORT"
