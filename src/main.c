@@ -62,6 +62,17 @@ static void setup_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
+/* Whether what was printed on stdout (--help, --version, --explain) got there: stdio
+ * keeps a failed write's error, and fflush writes what is left. Says what failed. */
+static enum egress_err stdout_written(const char *what)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		msg_err_errno(errno, "cannot write %s", what);
+		return EGRESS_EIO;
+	}
+	return EGRESS_OK;
+}
+
 static const char *env_get(const char *name)
 {
 	return getenv(name);
@@ -116,10 +127,7 @@ static enum egress_err run(const struct egress_config *cfg)
 		e = server_run(cfg);
 	} else if (e == EGRESS_OK && cfg->explain) {
 		explain_print(cfg, &route, env_get, stdout);
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			msg_err_errno(errno, "cannot write the explanation");
-			e = EGRESS_EIO;
-		}
+		e = stdout_written("the explanation");
 	} else if (e == EGRESS_OK) {
 		e = session_run(cfg, &route, STDIN_FILENO, STDOUT_FILENO);
 	}
@@ -137,7 +145,8 @@ int main(int argc, char **argv)
 	setup_signals();
 	switch (cli_parse(argc, argv, proxy_library_version, &cfg)) {
 	case CLI_DONE:
-		e = EGRESS_OK;
+		/* --help or --version, whose text a full disk or a closed pipe lost. */
+		e = stdout_written("to standard output");
 		break;
 	case CLI_USAGE:
 		break;

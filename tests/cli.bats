@@ -78,6 +78,15 @@ bad_host() {
 	refute_stderr
 }
 
+@test "--help and --version that cannot be written: exit 1, saying so" {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -1 --separate-stderr bash -c '"$1" --help >/dev/full' _ "$EGRESS"
+	assert_stderr "egress: cannot write to standard output: No space left on device"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -1 --separate-stderr bash -c '"$1" --version >/dev/full' _ "$EGRESS"
+	assert_stderr "egress: cannot write to standard output: No space left on device"
+}
+
 @test "--help and --version make no connection" {
 	run -0 egress --help -x "$PROXY" 127.0.0.1 22
 	run -0 egress --version -x "$PROXY" 127.0.0.1 22
