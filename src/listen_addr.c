@@ -91,11 +91,12 @@ static int listen_on(const struct addrinfo *ai, char *err, size_t errsz)
 		err_printf(err, errsz, "socket: %s", strerror(errno));
 		return -1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* "[::]" is IPv6 only: "*" asks for IPv4 too, and gets its own socket. */
-	if (ai->ai_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+	/* "[::]" is IPv6 only: "*" asks for IPv4 too, and gets its own socket, whose bind a
+	 * dual-stack "[::]" would take. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (ai->ai_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
 		err_printf(err, errsz, "%s", strerror(errno));
 		close(fd);
 		return -1;
@@ -163,8 +164,14 @@ int listen_inherited(int fds[LISTEN_FDS_MAX], char *err, size_t errsz)
 				   fd);
 			return -1;
 		}
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		/* The event loop's accept() must not block. */
+		int fl = fcntl(fd, F_GETFL);
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || fl < 0 ||
+		    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+			err_printf(err, errsz, "LISTEN_FDS: descriptor %d: %s", fd,
+				   strerror(errno));
+			return -1;
+		}
 		fds[n++] = fd;
 	}
 	return n;
