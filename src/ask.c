@@ -70,7 +70,7 @@ char *ask_program(const char *program, const char *prompt)
 		int nul = open("/dev/null", O_RDONLY);
 		if (nul < 0 || dup2(nul, STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0)
 			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
+		(void)signal(SIGPIPE, SIG_DFL); /* fails only for a bad signal number */
 		execlp(program, program, prompt, (char *)NULL);
 		_exit(127);
 	}

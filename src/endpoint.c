@@ -171,6 +171,7 @@ bool parse_target(int argc, char *const *argv, struct endpoint *out, char *err, 
 
 const char *endpoint_str(const struct endpoint *e, char *buf, size_t bufsz)
 {
-	snprintf(buf, bufsz, e->ipv6 ? "[%s]:%u" : "%s:%u", e->host, (unsigned)e->port);
+	/* Always fits ENDPOINT_STR_MAX; a smaller buf gets a label that says it was cut. */
+	err_printf(buf, bufsz, e->ipv6 ? "[%s]:%u" : "%s:%u", e->host, (unsigned)e->port);
 	return buf;
 }

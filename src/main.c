@@ -21,17 +21,16 @@
 #include "session.h"
 
 /* Opens /dev/null on any of fds 0-2 that is closed, so that no socket libcurl opens
- * can land on stdin or stdout and receive tunnel bytes meant for the user. */
+ * can land on stdin or stdout and receive tunnel bytes meant for the user. open()
+ * takes the lowest free descriptor: fd itself, those below it being open by then. */
 static void sanitise_stdio(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
 			continue;
 		int nul = open("/dev/null", O_RDWR);
-		if (nul >= 0 && nul != fd) {
-			dup2(nul, fd);
-			close(nul);
-		}
+		if (nul >= 0 && nul != fd)
+			close(nul); /* cannot be; it must not stay open */
 	}
 }
 
@@ -40,16 +39,18 @@ static void sanitise_stdio(void)
 static void on_ending_signal(int sig)
 {
 	relay_restore_modes();
-	signal(sig, SIG_DFL);
-	raise(sig);
+	/* On the way out, by the signal: a failure here has nobody left to tell. */
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
 }
 
 static void setup_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_ending_signal };
 
-	/* A write to a gone reader must come back as EPIPE, not kill us mid-flush. */
-	signal(SIGPIPE, SIG_IGN);
+	/* A write to a gone reader must come back as EPIPE, not kill us mid-flush. This
+	 * fails only for a bad signal number. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	/* These end egress at once even when a parent left them ignored (a background job
 	 * of a non-interactive shell has SIGINT ignored): ssh ends its ProxyCommand with
 	 * SIGHUP. Nothing is buffered that a signal could make us lose: the tunnel is gone.

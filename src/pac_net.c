@@ -171,7 +171,8 @@ bool pac_in_net_ex(const char *ip, const char *prefix)
 
 	if (!slash || (size_t)(slash - prefix) >= sizeof(net) || !slash[1])
 		return false;
-	snprintf(net, sizeof(net), "%.*s", (int)(slash - prefix), prefix);
+	memcpy(net, prefix, (size_t)(slash - prefix));
+	net[slash - prefix] = '\0';
 	struct pac_addr a = parse_addr(ip), n = parse_addr(net);
 	unsigned long bits = strtoul(slash + 1, &end, 10);
 	unsigned max = a.family == AF_INET ? 32 : 128;

@@ -22,8 +22,8 @@ const char *proxy_library_version(void)
 	 * load every SASL plugin and doubles the time --version takes. */
 	static char buf[128];
 	const curl_version_info_data *d = curl_version_info(CURLVERSION_NOW);
-	snprintf(buf, sizeof(buf), "libcurl/%s%s%s", d->version, d->ssl_version ? " " : "",
-		 d->ssl_version ? d->ssl_version : "");
+	err_printf(buf, sizeof(buf), "libcurl/%s%s%s", d->version, d->ssl_version ? " " : "",
+		   d->ssl_version ? d->ssl_version : "");
 	return buf;
 }
 

@@ -174,9 +174,10 @@ static bool pac_entry_url(const char *e, size_t n, char *out, size_t outsz, bool
 		const char *close = hp[0] == '[' ? memchr(hp, ']', hl) : NULL;
 		const char *after = close ? close + 1 : hp;
 		bool has_port = memchr(after, ':', (size_t)(e + n - after)) != NULL;
-		snprintf(out, outsz, "%s://%.*s%s%s", kinds[i].scheme, (int)hl, hp,
-			 has_port ? "" : ":", has_port ? "" : kinds[i].port);
-		return true;
+		/* One too long for out is no proxy egress knows; cut, it would be another. */
+		int w = snprintf(out, outsz, "%s://%.*s%s%s", kinds[i].scheme, (int)hl, hp,
+				 has_port ? "" : ":", has_port ? "" : kinds[i].port);
+		return w > 0 && (size_t)w < outsz;
 	}
 	return false;
 }

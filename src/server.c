@@ -192,7 +192,7 @@ static void peer_name(int fd, char *out, size_t outsz)
 {
 	bool loop;
 	if (!socket_address(fd, true, out, outsz, &loop))
-		snprintf(out, outsz, "stdin");
+		err_printf(out, outsz, "stdin");
 }
 
 static void enqueue(struct conn *c)

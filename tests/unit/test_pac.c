@@ -167,12 +167,10 @@ static void test_evaluate(void)
 	struct endpoint t6 = { .host = "::1", .port = 22, .ipv6 = true };
 	char url[128], *r = NULL;
 
-	pac_url_for(&t, url, sizeof(url));
-	CHECK(!strcmp(url, "https://db.example:22/"));
-	pac_url_for(&t443, url, sizeof(url));
-	CHECK(!strcmp(url, "https://w/"));
-	pac_url_for(&t6, url, sizeof(url));
-	CHECK(!strcmp(url, "https://[::1]:22/"));
+	CHECK(pac_url_for(&t, url, sizeof(url)) && !strcmp(url, "https://db.example:22/"));
+	CHECK(pac_url_for(&t443, url, sizeof(url)) && !strcmp(url, "https://w/"));
+	CHECK(pac_url_for(&t6, url, sizeof(url)) && !strcmp(url, "https://[::1]:22/"));
+	CHECK(!pac_url_for(&t, url, strlen("https://db.example:22/")));
 	const char *ok = "function FindProxyForURL(u, h) { return 'PROXY p:1; DIRECT'; }";
 	CHECK(pac_evaluate(ok, strlen(ok), "ok.pac", &t, 5000, &r, err, sizeof(err)) &&
 	      !strcmp(r, "PROXY p:1; DIRECT"));
