@@ -180,17 +180,20 @@ static bool password_allowed(struct reading *r, unsigned lineno)
 /* The values of l joined by spaces, kept as long as the configuration. */
 static char *joined(struct config_files *cf, const struct conf_line *l)
 {
-	size_t len = 1;
+	size_t len = 1, at = 0;
 	for (size_t i = 0; i < l->nvalues; i++)
 		len += strlen(l->values[i]) + 1;
-	char *s = calloc(1, len);
+	char *s = malloc(len);
 	if (!s)
 		return NULL;
 	for (size_t i = 0; i < l->nvalues; i++) {
+		size_t n = strlen(l->values[i]);
 		if (i)
-			strcat(s, " ");
-		strcat(s, l->values[i]);
+			s[at++] = ' ';
+		memcpy(s + at, l->values[i], n);
+		at += n;
 	}
+	s[at] = '\0';
 	char **nv = realloc(cf->strings, (cf->nstrings + 1) * sizeof(*nv));
 	if (!nv) {
 		free(s);

@@ -17,7 +17,7 @@
 #include "secret.h"
 
 /* Larger than any netrc a person writes; a bound on what we read and wipe. */
-#define NETRC_MAX (1024 * 1024)
+#define NETRC_MAX ((size_t)1024 * 1024)
 
 void creds_clear(struct proxy_creds *c)
 {

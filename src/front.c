@@ -189,7 +189,7 @@ static size_t body_line(char *buf, const char *body)
 
 	for (n = 0; body[n] && n < BODY_MAX; n++) {
 		unsigned char ch = (unsigned char)body[n];
-		buf[n] = ch < 0x20 || ch == 0x7f ? ' ' : ch >= 0x80 ? '?' : (char)ch;
+		buf[n] = (char)(ch < 0x20 || ch == 0x7f ? ' ' : ch >= 0x80 ? '?' : ch);
 	}
 	buf[n++] = '\n';
 	buf[n] = '\0';

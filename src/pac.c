@@ -148,10 +148,10 @@ static const char *file_path(const char *pac)
 	if (!strncasecmp(pac, "http://", 7) || !strncasecmp(pac, "https://", 8) ||
 	    !strcasecmp(pac, "auto"))
 		return NULL;
-	if (strncasecmp(pac, "file://", 7))
+	if (strncasecmp(pac, "file://", 7) != 0)
 		return pac;
 	pac += 7;
-	return strncasecmp(pac, "localhost/", 10) ? pac : pac + 9;
+	return strncasecmp(pac, "localhost/", 10) != 0 ? pac : pac + 9;
 }
 
 static long now_ms(void)

@@ -53,11 +53,13 @@ static _Noreturn void child(int fd, const char *script, size_t len, const char *
 	char url[HOST_MAX + 32], err[ERR_MAX + 512], *result = NULL;
 
 	setrlimit(RLIMIT_CPU, &cpu);
+	bool ok = false;
 	/* The script decides by the URL: it is asked about the whole one or not at all. */
-	bool ok = pac_url_for(target, url, sizeof(url))
-			  ? pac_js_find(script, len, name, url, target->host, true, &result, err,
-					sizeof(err))
-			  : err_printf(err, sizeof(err), "%s: the target's URL is too long", name);
+	if (pac_url_for(target, url, sizeof(url)))
+		ok = pac_js_find(script, len, name, url, target->host, true, &result, err,
+				 sizeof(err));
+	else
+		err_printf(err, sizeof(err), "%s: the target's URL is too long", name);
 	char status = ok ? 1 : 0;
 	write_all(fd, &status, 1);
 	if (ok)
@@ -132,7 +134,7 @@ bool pac_evaluate(const char *script, size_t len, const char *name, const struct
 	if (got < 0) {
 		free(buf);
 		return err_printf(err, errsz, "%s: no answer within %.3g s", name,
-				  deadline_ms / 1000.0);
+				  (double)deadline_ms / 1000.0);
 	}
 	if (WIFSIGNALED(status) || got == 0) {
 		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;

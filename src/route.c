@@ -59,7 +59,7 @@ static bool noproxy_direct(const struct egress_config *cfg, const struct endpoin
 	if (!list || !noproxy_match_entry(list, target->host, &entry, &len))
 		return false;
 	log_escape(shown, sizeof(shown), entry, len < 64 ? len : 64);
-	if (cfg->noproxy && strcmp(from, "--noproxy"))
+	if (cfg->noproxy && strcmp(from, "--noproxy") != 0)
 		*oom = !go_direct(r, "noproxy entry \"%s\" at %s matches", shown, from);
 	else
 		*oom = !go_direct(r, "%s entry \"%s\" matches", from, shown);
@@ -168,7 +168,7 @@ static bool pac_entry_url(const char *e, size_t n, char *out, size_t outsz, bool
 	    memchr(hp, '@', hl) || memchr(hp, '/', hl))
 		return false;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (strlen(kinds[i].word) != wl || strncasecmp(e, kinds[i].word, wl))
+		if (strlen(kinds[i].word) != wl || strncasecmp(e, kinds[i].word, wl) != 0)
 			continue;
 		/* host:port, [v6]:port, or a host alone (a colon only inside brackets). */
 		const char *close = hp[0] == '[' ? memchr(hp, ']', hl) : NULL;
