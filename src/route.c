@@ -232,6 +232,9 @@ bool route_from_pac(struct route *r, char *answer, struct route_refusal *why)
 		if (direct[i])
 			err_printf(r->direct_why, sizeof(r->direct_why), "%.400s says DIRECT",
 				   origin);
+		/* ok: r->v was allocated; the analyzer takes refuse()'s false for true, not
+		 * following a variadic function.
+		 * NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		r->v[i] = (struct route_way){ direct[i] ? NULL : &r->proxies.v[p++],
 					      direct[i] ? r->direct_why : origin, true };
 	}
