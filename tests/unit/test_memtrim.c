@@ -23,8 +23,8 @@ static size_t prefix_len(const void *addr, const char *path)
 	char line[8192], want[32];
 	size_t len = 0;
 	FILE *f = fopen("/proc/self/maps", "r");
-	int w = snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	while (f && w > 0 && fgets(line, sizeof(line), f))
+	tap_fmt(want, sizeof(want), "%lx-", (unsigned long)addr);
+	while (f && fgets(line, sizeof(line), f))
 		if (!strncmp(line, want, strlen(want)) && strstr(line, path))
 			len = (size_t)(strstr(line, path) - line);
 	if (f)
@@ -38,10 +38,10 @@ static bool rename_to_fake_line(const char *from, size_t at, const void *anon, c
 				size_t tosz)
 {
 	char fake[96];
-	int w = snprintf(fake, sizeof(fake), "%lx-%lx r--p 0 0 0 ", (unsigned long)anon,
-			 (unsigned long)anon + PAGE);
-	size_t n = strlen(dir);
-	if (w < 0 || (size_t)w >= sizeof(fake) || at < n + 2 || at + (size_t)w + 3 > tosz)
+	tap_fmt(fake, sizeof(fake), "%lx-%lx r--p 0 0 0 ", (unsigned long)anon,
+		(unsigned long)anon + PAGE);
+	size_t n = strlen(dir), fl = strlen(fake);
+	if (at < n + 2 || at + fl + 3 > tosz)
 		return false;
 	/* dir, then directories of 'a's up to at, the last one ending in fake, then "/z". */
 	memcpy(to, dir, n);
@@ -56,8 +56,8 @@ static bool rename_to_fake_line(const char *from, size_t at, const void *anon, c
 				return false;
 		}
 	}
-	memcpy(to + n, fake, (size_t)w);
-	n += (size_t)w;
+	memcpy(to + n, fake, fl);
+	n += fl;
 	to[n] = '\0';
 	if (mkdir(to, 0700) < 0)
 		return false;
@@ -65,27 +65,11 @@ static bool rename_to_fake_line(const char *from, size_t at, const void *anon, c
 	return rename(from, to) == 0;
 }
 
-/* A file mapped at a path long enough to come in two pieces, the second shaped like a
- * mapping of an anonymous page: that page was dropped, and read back as zeros. */
-static void test_long_path(void)
+/* The file at file, mapped at map, moved to a path whose second piece in smaps reads
+ * as a mapping of the page at anon; then memtrim. */
+static void trim_past(unsigned char *anon, const char *map, const char *file)
 {
-	char file[64], to[1024], data[PAGE];
-	unsigned char *anon =
-		mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(anon != MAP_FAILED);
-	if (anon == MAP_FAILED)
-		return;
-	memset(anon, 0xAB, PAGE);
-	memset(data, 'd', sizeof(data));
-	int w = snprintf(file, sizeof(file), "%s/f", dir);
-	int fd = w > 0 && (size_t)w < sizeof(file) ? open(file, O_RDWR | O_CREAT | O_EXCL, 0600)
-						   : -1;
-	/* Written out, so that its page is clean: memtrim drops only clean ones. */
-	CHECK(fd >= 0 && write(fd, data, sizeof(data)) == (ssize_t)sizeof(data) && fsync(fd) == 0);
-	char *map = fd >= 0 ? mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-	CHECK(map != MAP_FAILED);
-	if (map == MAP_FAILED)
-		return;
+	char to[1024];
 	CHECK(map[0] == 'd'); /* in memory now: Private_Clean */
 	size_t at = prefix_len(map, file);
 	CHECK(at > 0);
@@ -98,9 +82,33 @@ static void test_long_path(void)
 		kept = kept && anon[i] == 0xAB;
 	CHECK(kept);
 	CHECK(map[0] == 'd');
-	(void)munmap(map, PAGE);
+}
+
+/* A file mapped at a path long enough to come in two pieces, the second shaped like a
+ * mapping of an anonymous page: that page was dropped, and read back as zeros. */
+static void test_long_path(void)
+{
+	char file[64], data[PAGE];
+	const int rw = PROT_READ | PROT_WRITE, anonymous = MAP_PRIVATE | MAP_ANONYMOUS;
+	/* cppcheck-suppress invalidFunctionArg ; MAP_ANONYMOUS takes fd -1 */
+	unsigned char *anon = mmap(NULL, PAGE, rw, anonymous, -1, 0);
+	REQUIRE(anon != MAP_FAILED);
+	memset(anon, 0xAB, PAGE);
+	memset(data, 'd', sizeof(data));
+	tap_fmt(file, sizeof(file), "%s/f", dir);
+	int fd = open(file, O_RDWR | O_CREAT | O_EXCL, 0600);
+	/* Written out, so that its page is clean: memtrim drops only clean ones. */
+	bool written =
+		fd >= 0 && write(fd, data, sizeof(data)) == (ssize_t)sizeof(data) && fsync(fd) == 0;
+	char *map = written ? mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	CHECK(written && map != MAP_FAILED);
+	if (map != MAP_FAILED) {
+		trim_past(anon, map, file);
+		(void)munmap(map, PAGE);
+	}
+	if (fd >= 0)
+		(void)close(fd);
 	(void)munmap(anon, PAGE);
-	(void)close(fd);
 }
 
 int main(void)
@@ -109,9 +117,9 @@ int main(void)
 		return 1;
 	test_long_path();
 	char cmd[64];
-	int w = snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	tap_fmt(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	/* NOLINTNEXTLINE(cert-env33-c): a fixed command on the directory mkdtemp made */
-	if (w < 0 || (size_t)w >= sizeof(cmd) || system(cmd) != 0)
+	if (system(cmd) != 0)
 		CHECK(!"removing the test's directory");
 	return tap_done();
 }
