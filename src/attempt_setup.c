@@ -145,6 +145,7 @@ static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_so
 	int fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
 	if (fd < 0)
 		a->socket_errno = errno;
+	/* cppcheck-suppress resourceLeak ; libcurl owns the socket from here, and closes it */
 	return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 

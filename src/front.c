@@ -185,9 +185,9 @@ static const char *socks_cmd_name(unsigned cmd, bool socks5)
  * length with its "\n". */
 static size_t body_line(char *buf, const char *body)
 {
-	size_t n;
+	size_t n, len = strnlen(body, BODY_MAX);
 
-	for (n = 0; body[n] && n < BODY_MAX; n++) {
+	for (n = 0; n < len; n++) {
 		unsigned char ch = (unsigned char)body[n];
 		buf[n] = (char)(ch < 0x20 || ch == 0x7f ? ' ' : ch >= 0x80 ? '?' : ch);
 	}

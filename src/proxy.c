@@ -115,7 +115,7 @@ enum egress_err attempt_end(struct attempt *a, CURL *h, CURLU *url, CURLcode rc,
 	}
 	/* Both point into *a, which ends with the attempt; a TLS tunnel's handle lives
 	 * on, and a failed curl_easy_recv would write its message into the buffer. */
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, (char *)NULL);
 	attempt_trace_detach(h);
 	t->fd = fd;
 	t->handle = h;

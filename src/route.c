@@ -164,6 +164,7 @@ static bool pac_entry_url(const char *e, size_t n, char *out, size_t outsz, bool
 	while (hp < e + n && (*hp == ' ' || *hp == '\t'))
 		hp++;
 	size_t hl = (size_t)(e + n - hp);
+	/* cppcheck-suppress knownConditionTrueFalse ; a lone word ("PROXY") leaves none */
 	if (!hl || memchr(hp, ' ', hl) || memchr(hp, '\t', hl) || memchr(hp, ',', hl) ||
 	    memchr(hp, '@', hl) || memchr(hp, '/', hl))
 		return false;

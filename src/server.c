@@ -190,8 +190,8 @@ static const char *env_get(const char *name)
 /* The client's address for log lines; "stdin" for --inetd's when it has none. */
 static void peer_name(int fd, char *out, size_t outsz)
 {
-	bool loop;
-	if (!socket_address(fd, true, out, outsz, &loop))
+	bool loopback;
+	if (!socket_address(fd, true, out, outsz, &loopback))
 		err_printf(out, outsz, "stdin");
 }
 
@@ -771,9 +771,9 @@ static void curl_messages(struct server *s)
 
 static void curl_event(struct server *s, int fd, uint32_t ev)
 {
-	int running, what = (ev & EPOLLIN ? CURL_CSELECT_IN : 0) |
-			    (ev & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-			    (ev & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+	int running, what = ((ev & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+			    ((ev & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+			    ((ev & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
 	curl_multi_socket_action(s->multi, fd, what, &running);
 }
 
@@ -1022,9 +1022,9 @@ static bool open_listeners(struct server *s)
 		}
 	}
 	for (size_t i = 0; i < s->nlfd; i++) {
-		bool loop = listen_is_loopback(s->lfd[i], where, sizeof(where));
+		bool loopback = listen_is_loopback(s->lfd[i], where, sizeof(where));
 		msg_note("listening on %s", where);
-		if (!loop)
+		if (!loopback)
 			msg_warn("%s is not a loopback address: whoever can reach it can use "
 				 "the proxies and their credentials through egress",
 				 where);

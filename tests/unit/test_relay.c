@@ -49,11 +49,12 @@ static bool rig_open(struct rig *g, bool pipes)
 
 static void rig_close(struct rig *g)
 {
-	int *fds[] = { &g->in, &g->out, &g->net, &g->feed, &g->drain, &g->far };
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (*fds[i] >= 0) {
-			close(*fds[i]);
-			*fds[i] = -1;
+	int *ends[] = { &g->in, &g->out, &g->net, &g->feed, &g->drain, &g->far };
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+		if (*ends[i] >= 0) {
+			/* (void): cppcheck read the bare call as a declaration of *ends[i] */
+			(void)close(*ends[i]);
+			*ends[i] = -1;
 		}
 }
 
@@ -360,6 +361,7 @@ static void test_tls_like(void)
 	CHECK(write(g.feed, " world", 6) == 6);
 	CHECK(run_for(&r, 30) == RELAY_RUNNING);
 	CHECK(t.retry_same && t.again_len == 5);
+	/* cppcheck-suppress redundantAssignment ; the relay's net_io reads it */
 	t.open = true;
 	CHECK(run_for(&r, 200) == RELAY_RUNNING);
 	have = 0;
