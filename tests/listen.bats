@@ -77,7 +77,7 @@ _launch_s_server() {
 @test "-L 0: says where it listens; each client gets its own tunnel through tinyproxy" {
 	listen L -x "$TP" -L 0 127.0.0.1 "$BANNER_PORT"
 	grep -qx "egress: listening on 127.0.0.1:$L_PORT" "$L_ERR"
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		run -0 timeout 10 nc -d 127.0.0.1 "$L_PORT"
 		assert_output "$BANNER"
 	done
@@ -96,7 +96,7 @@ _launch_s_server() {
 	listen L -x "$SQ" -L 0 127.0.0.1 "$ECHO1M_PORT"
 	lclient echo "$L_PORT" 20 $((1024 * 1024)) 0.01 >"$BATS_TEST_TMPDIR/echo" &
 	local bg=$!
-	for i in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		run -0 lclient abort "$L_PORT" 300000
 	done
 	wait "$bg"

@@ -14,8 +14,9 @@ setup_file() {
 	start_target T --bind-name localhost source "$BATS_FILE_TMPDIR/banner"
 	start_target T2 source "$BATS_FILE_TMPDIR/banner"
 	start_target T3 source "$BATS_FILE_TMPDIR/banner"
-	export MS_LOG=$(ls "$BATS_FILE_TMPDIR"/microsocks-MS.*/log)
-	export PACS=$BATS_FILE_TMPDIR/pacs DEAD_PORT=$(dead_port)
+	MS_LOG=$(ls "$BATS_FILE_TMPDIR"/microsocks-MS.*/log)
+	DEAD_PORT=$(dead_port)
+	export MS_LOG DEAD_PORT PACS=$BATS_FILE_TMPDIR/pacs
 	mkdir -p "$PACS"
 	# localhost through microsocks, 127.0.0.1:T through squid, 127.0.0.1:T2 through
 	# tinyproxy (for any own address), anything else direct.
