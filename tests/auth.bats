@@ -140,6 +140,7 @@ netrc() {
 	export EGRESS_PROXY_PASSWORD=$PROXY_PASS
 	run -4 --separate-stderr setsid -w "$EGRESS" --proxy-auth anysafe -v -U "$PROXY_USER" \
 		-x "$BASIC" 127.0.0.1 "$BANNER_PORT" </dev/null
+	# shellcheck disable=SC2154 # $stderr: set by bats' run --separate-stderr
 	assert_equal "$(tail -n 1 <<<"$stderr")" "egress: proxy $BASIC requires authentication for CONNECT 127.0.0.1:$BANNER_PORT: 407 Proxy Authentication Required; it offers Basic; --proxy-auth allows none of them"
 	refute_stderr --partial 'Proxy-Authorization'
 }

@@ -20,6 +20,7 @@ setup() {
 usage_error() {
 	run -2 --separate-stderr egress "$@"
 	assert_output ''
+	# shellcheck disable=SC2154 # $stderr_lines: set by bats' run --separate-stderr
 	[[ ${stderr_lines[0]} == "egress: "* ]] || fail "first stderr line: ${stderr_lines[0]}"
 	assert_equal "${stderr_lines[-1]}" "Try 'egress --help'."
 	assert_no_connection "$P_LOG"
