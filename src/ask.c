@@ -70,7 +70,7 @@ char *ask_program(const char *program, const char *prompt)
 		int nul = open("/dev/null", O_RDONLY);
 		if (nul < 0 || dup2(nul, STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0)
 			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
+		(void)signal(SIGPIPE, SIG_DFL); /* fails only for a bad signal number */
 		execlp(program, program, prompt, (char *)NULL);
 		_exit(127);
 	}
@@ -99,10 +99,11 @@ static struct termios tty_saved;
 
 static void restore_and_die(int sig)
 {
-	tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+	/* On the way out, by the signal: a failure here has nobody left to tell. */
+	(void)tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
 	(void)!write(tty_fd, "\n", 1);
-	signal(sig, SIG_DFL);
-	raise(sig);
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
 }
 
 char *ask_terminal(const char *prompt)
@@ -110,7 +111,7 @@ char *ask_terminal(const char *prompt)
 	/* Not SIGTSTP: the shell puts its own terminal modes back around a stopped job. */
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct sigaction on_sig = { .sa_handler = restore_and_die }, old[4];
-	struct termios quiet;
+	struct termios quiet, now;
 	char *line;
 
 	tty_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -126,20 +127,30 @@ char *ask_terminal(const char *prompt)
 	}
 	for (size_t i = 0; i < 4; i++)
 		sigaction(sigs[i], &on_sig, &old[i]);
-	/* Echo off before the prompt shows: nothing typed after it is ever echoed. */
+	/* Echo off before the prompt shows: nothing typed after it is ever echoed. If it
+	 * cannot be turned off, there is no prompt: the password would show. tcsetattr
+	 * succeeds when any one change took, so the result is read back. */
 	quiet = tty_saved;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	tcsetattr(tty_fd, TCSAFLUSH, &quiet);
-	(void)!write(tty_fd, prompt, strlen(prompt));
-	line = read_line(tty_fd);
-	tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
-	(void)!write(tty_fd, "\n", 1);
+	if (tcsetattr(tty_fd, TCSAFLUSH, &quiet) < 0 || tcgetattr(tty_fd, &now) < 0 ||
+	    (now.c_lflag & ECHO)) {
+		msg_err("cannot turn the terminal's echo off to ask for the password");
+		(void)tcsetattr(tty_fd, TCSAFLUSH, &tty_saved); /* as it was, if anything changed */
+		line = NULL;
+	} else {
+		(void)!write(tty_fd, prompt, strlen(prompt));
+		line = read_line(tty_fd);
+		if (tcsetattr(tty_fd, TCSAFLUSH, &tty_saved) < 0)
+			msg_warn("cannot turn the terminal's echo back on (stty echo does): %s",
+				 strerror(errno));
+		(void)!write(tty_fd, "\n", 1);
+		if (!line)
+			msg_err("no password typed");
+	}
 	for (size_t i = 0; i < 4; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	close(tty_fd);
 	tty_fd = -1;
-	if (!line)
-		msg_err("no password typed");
 	return line;
 }

@@ -47,7 +47,8 @@ struct attempt {
 /* --proxy-auth as libcurl's CURLAUTH bits. */
 unsigned long proxy_auth_mask(enum proxy_auth m);
 
-/* The target as a URL for libcurl, or NULL when out of memory. */
+/* The target as a URL for libcurl, or NULL when out of memory (or, which cannot be,
+ * when its host does not fit). */
 CURLU *attempt_target_url(const struct endpoint *t);
 
 /* Sets every libcurl option of attempt a on h: the target url, the proxy and how to

@@ -55,9 +55,9 @@ static enum egress_err socks_failure(long px, const char **words)
 static const char *secs_str(long ms, char *buf, size_t bufsz)
 {
 	if (ms % 1000)
-		snprintf(buf, bufsz, "%.3g s", (double)ms / 1000.0);
+		err_printf(buf, bufsz, "%.3g s", (double)ms / 1000.0);
 	else
-		snprintf(buf, bufsz, "%ld s", ms / 1000);
+		err_printf(buf, bufsz, "%ld s", ms / 1000);
 	return buf;
 }
 
@@ -94,7 +94,7 @@ static const char *tls_reason(const char *detail)
 		return detail;
 	r += strlen("SSL routines::");
 	size_t n = strcspn(r, ",");
-	snprintf(reason, sizeof(reason), "%.*s", (int)n, r);
+	err_printf(reason, sizeof(reason), "%.*s", (int)n, r);
 	return reason;
 }
 
@@ -140,10 +140,16 @@ static const char *scheme_names(unsigned long mask, char *buf, size_t bufsz)
 	};
 	size_t n = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (mask & names[i].bit)
-			n += (size_t)snprintf(buf + n, n < bufsz ? bufsz - n : 0, "%s%s",
-					      n ? ", " : "", names[i].name);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(mask & names[i].bit))
+			continue;
+		int w = snprintf(buf + n, bufsz - n, "%s%s", n ? ", " : "", names[i].name);
+		if (w < 0 || (size_t)w >= bufsz - n) {
+			buf[n] = '\0'; /* the names that fit, none cut */
+			break;
+		}
+		n += (size_t)w;
+	}
 	return buf;
 }
 
@@ -159,20 +165,20 @@ static enum egress_err auth_failure(struct attempt *a, CURL *h)
 	curl_easy_getinfo(h, CURLINFO_PROXYAUTH_AVAIL, &avail);
 	scheme_names((unsigned long)avail, offered, sizeof(offered));
 	if (!strcmp(a->trace.auth_sent, "Negotiate")) {
-		snprintf(a->why, w,
-			 "proxy %s rejected the Kerberos ticket (Negotiate) to CONNECT %s; "
-			 "klist shows the tickets",
-			 p, tg);
+		err_printf(a->why, w,
+			   "proxy %s rejected the Kerberos ticket (Negotiate) to CONNECT %s; "
+			   "klist shows the tickets",
+			   p, tg);
 		return EGRESS_EAUTH;
 	}
 	if (a->trace.auth_sent[0]) {
 		/* Sent unasked (--proxy-auth basic) or not among what the proxy takes. */
 		bool offered_sent = offered[0] && strstr(offered, a->trace.auth_sent);
-		snprintf(a->why, w,
-			 "proxy %s rejected the credentials for %s (%s) to CONNECT %s%s%s", p,
-			 user ? user : "", a->trace.auth_sent, tg,
-			 offered[0] && !offered_sent ? "; it offers " : "",
-			 offered[0] && !offered_sent ? offered : "");
+		err_printf(a->why, w,
+			   "proxy %s rejected the credentials for %s (%s) to CONNECT %s%s%s", p,
+			   user ? user : "", a->trace.auth_sent, tg,
+			   offered[0] && !offered_sent ? "; it offers " : "",
+			   offered[0] && !offered_sent ? offered : "");
 		return EGRESS_EAUTH;
 	}
 	/* Negotiate was possible but nothing went out: GSS-API had no ticket. */
@@ -180,28 +186,28 @@ static enum egress_err auth_failure(struct attempt *a, CURL *h)
 		   (proxy_auth_mask(a->cfg->proxy_auth) & CURLAUTH_NEGOTIATE);
 	const char *kinit = krb ? ", or kinit for Negotiate" : "";
 	if (a->withheld)
-		snprintf(hint, sizeof(hint),
-			 "it came from %s, and egress sends passwords only to proxies you name "
-			 "or that --proxy-auth-hosts matches%s",
-			 a->way->why, kinit);
+		err_printf(hint, sizeof(hint),
+			   "it came from %s, and egress sends passwords only to proxies you name "
+			   "or that --proxy-auth-hosts matches%s",
+			   a->way->why, kinit);
 	else if (!avail)
-		snprintf(hint, sizeof(hint), "it names no scheme egress could answer");
+		err_printf(hint, sizeof(hint), "it names no scheme egress could answer");
 	else if (!user)
-		snprintf(hint, sizeof(hint), "give a user with -U or in the proxy URL%s", kinit);
+		err_printf(hint, sizeof(hint), "give a user with -U or in the proxy URL%s", kinit);
 	else if (!a->had_pass)
-		snprintf(hint, sizeof(hint),
-			 "no password for %s: EGRESS_PROXY_PASSWORD, ~/.netrc, "
-			 "EGRESS_ASKPASS or a terminal to ask on%s",
-			 user, kinit);
+		err_printf(hint, sizeof(hint),
+			   "no password for %s: EGRESS_PROXY_PASSWORD, ~/.netrc, "
+			   "EGRESS_ASKPASS or a terminal to ask on%s",
+			   user, kinit);
 	else if (krb)
-		snprintf(hint, sizeof(hint),
-			 "no Kerberos ticket for Negotiate (kinit), which "
-			 "libcurl tries first; --proxy-auth can pick another scheme it offers");
+		err_printf(hint, sizeof(hint),
+			   "no Kerberos ticket for Negotiate (kinit), which "
+			   "libcurl tries first; --proxy-auth can pick another scheme it offers");
 	else
-		snprintf(hint, sizeof(hint), "--proxy-auth allows none of them");
-	snprintf(a->why, w, "proxy %s requires authentication for CONNECT %s: %s%s%s; %s", p, tg,
-		 a->trace.status[0] ? a->trace.status : "407", offered[0] ? "; it offers " : "",
-		 offered, hint);
+		err_printf(hint, sizeof(hint), "--proxy-auth allows none of them");
+	err_printf(a->why, w, "proxy %s requires authentication for CONNECT %s: %s%s%s; %s", p, tg,
+		   a->trace.status[0] ? a->trace.status : "407", offered[0] ? "; it offers " : "",
+		   offered, hint);
 	return EGRESS_EAUTH;
 }
 
@@ -222,17 +228,18 @@ static enum egress_err direct_failure(struct attempt *a, const struct failed *f)
 
 	switch (f->rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
-		snprintf(a->why, w, "cannot resolve %s (direct)", tg);
+		err_printf(a->why, w, "cannot resolve %s (direct)", tg);
 		return EGRESS_EUNREACH;
 	case CURLE_COULDNT_CONNECT:
-		snprintf(a->why, w, "cannot connect to %s (direct): %s", tg,
-			 f->oserr ? strerror((int)f->oserr) : f->detail);
+		err_printf(a->why, w, "cannot connect to %s (direct): %s", tg,
+			   f->oserr ? strerror((int)f->oserr) : f->detail);
 		return EGRESS_EUNREACH;
 	case CURLE_OPERATION_TIMEDOUT:
-		snprintf(a->why, w, "timed out connecting to %s (direct) after %s", tg, f->timeout);
+		err_printf(a->why, w, "timed out connecting to %s (direct) after %s", tg,
+			   f->timeout);
 		return EGRESS_ETIMEOUT;
 	default:
-		snprintf(a->why, w, "cannot connect to %s (direct): %s", tg, f->detail);
+		err_printf(a->why, w, "cannot connect to %s (direct): %s", tg, f->detail);
 		return EGRESS_EIO;
 	}
 }
@@ -249,29 +256,29 @@ static enum egress_err tls_with_proxy_failure(struct attempt *a, CURL *h, const 
 	bool io_failed = f->rc == CURLE_RECV_ERROR || f->rc == CURLE_SEND_ERROR;
 
 	if (https && io_failed && a->trace.reply_bytes == 0 && f->oserr == ECONNRESET) {
-		snprintf(a->why, w,
-			 "TLS with proxy %s failed for %s: reset right after the "
-			 "handshake (%s)",
-			 p, tg,
-			 a->cfg->proxy_cert ? "does the proxy refuse the client certificate?"
-					    : "does the proxy want a client certificate? "
-					      "--proxy-cert, --proxy-key");
+		err_printf(a->why, w,
+			   "TLS with proxy %s failed for %s: reset right after the "
+			   "handshake (%s)",
+			   p, tg,
+			   a->cfg->proxy_cert ? "does the proxy refuse the client certificate?"
+					      : "does the proxy want a client certificate? "
+						"--proxy-cert, --proxy-key");
 		return EGRESS_ETLS;
 	}
 	if (f->rc == CURLE_SSL_CACERT_BADFILE && !a->route->cacert && !a->route->capath) {
 		/* No CA named, and the system's bundle is missing (no ca-certificates). */
 		const char *bundle = NULL;
 		curl_easy_getinfo(h, CURLINFO_CAINFO, &bundle);
-		snprintf(a->why, w,
-			 "TLS with proxy %s failed for %s: this system has no CA "
-			 "certificates at %s; install ca-certificates, or give --proxy-cacert or "
-			 "--proxy-capath",
-			 p, tg, bundle ? bundle : "libcurl's default path");
+		err_printf(a->why, w,
+			   "TLS with proxy %s failed for %s: this system has no CA "
+			   "certificates at %s; install ca-certificates, or give --proxy-cacert or "
+			   "--proxy-capath",
+			   p, tg, bundle ? bundle : "libcurl's default path");
 		return EGRESS_ETLS;
 	}
 	if (tls_failure(f->rc) || (https && io_failed && strstr(f->detail, "SSL routines"))) {
-		snprintf(a->why, w, "TLS with proxy %s failed for %s: %s%s", p, tg,
-			 tls_reason(f->detail), tls_hint(f->detail, a->cfg->proxy_cert != NULL));
+		err_printf(a->why, w, "TLS with proxy %s failed for %s: %s%s", p, tg,
+			   tls_reason(f->detail), tls_hint(f->detail, a->cfg->proxy_cert != NULL));
 		return EGRESS_ETLS;
 	}
 	return EGRESS_OK;
@@ -286,36 +293,37 @@ static enum egress_err reaching_failure(struct attempt *a, CURL *h, const struct
 
 	switch (f->rc) {
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		snprintf(a->why, w, "cannot resolve proxy host %s for %s", a->proxy->addr.host, tg);
+		err_printf(a->why, w, "cannot resolve proxy host %s for %s", a->proxy->addr.host,
+			   tg);
 		return EGRESS_EUNREACH;
 	case CURLE_COULDNT_CONNECT:
-		snprintf(a->why, w, "cannot reach proxy %s for %s: %s", p, tg,
-			 f->oserr ? strerror((int)f->oserr) : f->detail);
+		err_printf(a->why, w, "cannot reach proxy %s for %s: %s", p, tg,
+			   f->oserr ? strerror((int)f->oserr) : f->detail);
 		return EGRESS_EUNREACH;
 	case CURLE_OPERATION_TIMEDOUT:
 		/* The CONNECT request goes out after the TLS handshake: none sent means
 		 * the handshake never finished, as when a plain proxy waits for a line. */
 		curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
 		if (f->nconn == 0)
-			snprintf(a->why, w, "timed out connecting to proxy %s for %s after %s", p,
-				 tg, t);
+			err_printf(a->why, w, "timed out connecting to proxy %s for %s after %s", p,
+				   tg, t);
 		else if (a->proxy->scheme == PROXY_HTTPS && sent == 0)
-			snprintf(a->why, w,
-				 "proxy %s did not complete the TLS handshake for %s within "
-				 "%s (is it a plain http:// proxy?)",
-				 p, tg, t);
+			err_printf(a->why, w,
+				   "proxy %s did not complete the TLS handshake for %s within "
+				   "%s (is it a plain http:// proxy?)",
+				   p, tg, t);
 		else if (a->trace.reply_bytes > 0)
 			/* Lines trickling in, or a body that libcurl reads before answering
 			 * a 407 on the same connection: the proxy did answer. */
-			snprintf(
+			err_printf(
 				a->why, w,
 				"proxy %s began its reply to CONNECT %s (%s) but did not finish it "
 				"within %s",
 				p, tg, a->trace.status[0] ? a->trace.status : a->trace.first_line,
 				t);
 		else
-			snprintf(a->why, w, "proxy %s did not answer CONNECT %s within %s", p, tg,
-				 t);
+			err_printf(a->why, w, "proxy %s did not answer CONNECT %s within %s", p, tg,
+				   t);
 		return EGRESS_ETIMEOUT;
 	default:
 		return EGRESS_OK;
@@ -330,15 +338,15 @@ static enum egress_err socks_proxy_failure(struct attempt *a, CURL *h)
 
 	curl_easy_getinfo(h, CURLINFO_PROXY_ERROR, &px);
 	if (px == CURLPX_RESOLVE_HOST) {
-		snprintf(a->why, sizeof(a->why),
-			 "cannot resolve %s for SOCKS proxy %s (%s:// "
-			 "resolves here; socks5h:// lets the proxy)",
-			 a->target_label, a->proxy_label, proxy_scheme_name(a->proxy->scheme));
+		err_printf(a->why, sizeof(a->why),
+			   "cannot resolve %s for SOCKS proxy %s (%s:// "
+			   "resolves here; socks5h:// lets the proxy)",
+			   a->target_label, a->proxy_label, proxy_scheme_name(a->proxy->scheme));
 		return EGRESS_EUNREACH;
 	}
 	e = socks_failure(px, &words);
-	snprintf(a->why, sizeof(a->why), "SOCKS proxy %s refused %s: %s", a->proxy_label,
-		 a->target_label, words);
+	err_printf(a->why, sizeof(a->why), "SOCKS proxy %s refused %s: %s", a->proxy_label,
+		   a->target_label, words);
 	return e;
 }
 
@@ -353,54 +361,56 @@ static enum egress_err http_proxy_failure(struct attempt *a, CURL *h, const stru
 	if (f->code >= 100 && f->code <= 199) {
 		/* RFC 9110 lets a 1xx come before the final reply, but libcurl takes the
 		 * first reply to CONNECT as final: no refusal, and no tunnel either. */
-		snprintf(a->why, w,
-			 "proxy %s answered CONNECT %s with an interim reply, which egress does "
-			 "not support: %s",
-			 p, tg, a->trace.status[0] ? a->trace.status : "1xx");
+		err_printf(a->why, w,
+			   "proxy %s answered CONNECT %s with an interim reply, which egress does "
+			   "not support: %s",
+			   p, tg, a->trace.status[0] ? a->trace.status : "1xx");
 		return EGRESS_EREFUSED;
 	}
 	if (f->code >= 200 && f->code <= 299) {
 		/* A 2xx whose headers libcurl could not take, e.g. an endless header flood;
 		 * for a NUL in a header it says only "bad argument". */
 		if (a->trace.nul_header[0])
-			snprintf(a->why, w,
-				 "proxy %s sent a malformed reply to CONNECT %s: a NUL byte in the "
-				 "header \"%s\"",
-				 p, tg, a->trace.nul_header);
+			err_printf(
+				a->why, w,
+				"proxy %s sent a malformed reply to CONNECT %s: a NUL byte in the "
+				"header \"%s\"",
+				p, tg, a->trace.nul_header);
 		else if (f->rc == CURLE_RECV_ERROR &&
 			 (f->oserr == ECONNRESET || strstr(f->detail, "CONNECT aborted")))
 			/* The head broken off by a reset or a close, where libcurl's "Recv
 			 * failure" or "Proxy CONNECT aborted" read as a wrong reply. */
-			snprintf(a->why, w,
-				 "proxy %s %s the connection before the end of its reply to "
-				 "CONNECT %s (%s)",
-				 p, f->oserr == ECONNRESET ? "reset" : "closed", tg,
-				 a->trace.status);
+			err_printf(a->why, w,
+				   "proxy %s %s the connection before the end of its reply to "
+				   "CONNECT %s (%s)",
+				   p, f->oserr == ECONNRESET ? "reset" : "closed", tg,
+				   a->trace.status);
 		else
-			snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p,
-				 tg, f->detail);
+			err_printf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s",
+				   p, tg, f->detail);
 		return EGRESS_EREFUSED;
 	}
 	if (f->code != 0) {
-		snprintf(a->why, w, "proxy %s refused CONNECT %s: %s", p, tg,
-			 a->trace.status[0] ? a->trace.status : "non-2xx reply");
+		err_printf(a->why, w, "proxy %s refused CONNECT %s: %s", p, tg,
+			   a->trace.status[0] ? a->trace.status : "non-2xx reply");
 		return EGRESS_EREFUSED;
 	}
 	if (f->nconn > 0) {
 		/* A status line longer than libcurl reads delivers no byte of the reply. */
 		if (a->trace.reply_bytes == 0 && strstr(f->detail, "too large"))
-			snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s", p,
-				 tg, f->detail);
+			err_printf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: %s",
+				   p, tg, f->detail);
 		else if (a->trace.reply_bytes == 0)
-			snprintf(a->why, w,
-				 "proxy %s closed the connection without answering CONNECT %s", p,
-				 tg);
+			err_printf(a->why, w,
+				   "proxy %s closed the connection without answering CONNECT %s", p,
+				   tg);
 		else
-			snprintf(a->why, w, "proxy %s sent a malformed reply to CONNECT %s: \"%s\"",
-				 p, tg, a->trace.first_line);
+			err_printf(a->why, w,
+				   "proxy %s sent a malformed reply to CONNECT %s: \"%s\"", p, tg,
+				   a->trace.first_line);
 		return EGRESS_EREFUSED;
 	}
-	snprintf(a->why, w, "proxy %s: CONNECT %s failed: %s", p, tg, f->detail);
+	err_printf(a->why, w, "proxy %s: CONNECT %s failed: %s", p, tg, f->detail);
 	return EGRESS_EIO;
 }
 
@@ -417,13 +427,13 @@ enum egress_err attempt_failure(struct attempt *a, CURL *h, CURLcode rc)
 	if (a->socket_errno == EMFILE || a->socket_errno == ENFILE) {
 		/* Ours, not the network's: no proxy was tried. */
 		if (a->proxy)
-			snprintf(a->why, sizeof(a->why),
-				 "cannot open a socket to proxy %s for %s: %s (ulimit -n)",
-				 a->proxy_label, a->target_label, strerror(a->socket_errno));
+			err_printf(a->why, sizeof(a->why),
+				   "cannot open a socket to proxy %s for %s: %s (ulimit -n)",
+				   a->proxy_label, a->target_label, strerror(a->socket_errno));
 		else
-			snprintf(a->why, sizeof(a->why),
-				 "cannot open a socket to %s (direct): %s (ulimit -n)",
-				 a->target_label, strerror(a->socket_errno));
+			err_printf(a->why, sizeof(a->why),
+				   "cannot open a socket to %s (direct): %s (ulimit -n)",
+				   a->target_label, strerror(a->socket_errno));
 		return EGRESS_EIO;
 	}
 	if (!a->proxy)

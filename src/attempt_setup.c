@@ -43,9 +43,10 @@ CURLU *attempt_target_url(const struct endpoint *t)
 	CURLU *u = curl_url();
 	if (!u)
 		return NULL;
-	snprintf(host, sizeof(host), t->ipv6 ? "[%s]" : "%s", t->host);
-	snprintf(port, sizeof(port), "%u", (unsigned)t->port);
-	if (curl_url_set(u, CURLUPART_SCHEME, "http", 0) ||
+	/* A host cut short would be another host. */
+	int w = snprintf(host, sizeof(host), t->ipv6 ? "[%s]" : "%s", t->host);
+	(void)snprintf(port, sizeof(port), "%u", (unsigned)t->port); /* 5 digits at most */
+	if (w < 0 || (size_t)w >= sizeof(host) || curl_url_set(u, CURLUPART_SCHEME, "http", 0) ||
 	    curl_url_set(u, CURLUPART_HOST, host, 0) || curl_url_set(u, CURLUPART_PORT, port, 0)) {
 		curl_url_cleanup(u);
 		return NULL;
@@ -146,6 +147,7 @@ static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_so
 	int fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
 	if (fd < 0)
 		a->socket_errno = errno;
+	/* cppcheck-suppress resourceLeak ; libcurl owns the socket from here, and closes it */
 	return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 

@@ -149,10 +149,11 @@ bool attempt_trace_attach(CURL *h, struct attempt_trace *t)
 
 void attempt_trace_detach(CURL *h)
 {
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, NULL);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, NULL);
-	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, NULL);
-	curl_easy_setopt(h, CURLOPT_DEBUGDATA, NULL);
+	/* Each NULL of the type libcurl reads: a variadic call does not convert it. */
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, (curl_write_callback)NULL);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, (void *)NULL);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, (curl_debug_callback)NULL);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, (void *)NULL);
 	/* libcurl 7.88 logs a line for every curl_easy_recv and curl_easy_send. */
 	curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
 }

@@ -206,10 +206,10 @@ static void print_exit_statuses(FILE *f)
 
 	for (int e = 0; e <= EGRESS_ERR_COUNT; e++) {
 		if (e < EGRESS_ERR_COUNT)
-			snprintf(item, sizeof(item), " %d %s%s", e, err_words((enum egress_err)e),
-				 e + 1 < EGRESS_ERR_COUNT ? "," : ".");
+			err_printf(item, sizeof(item), " %d %s%s", e, err_words((enum egress_err)e),
+				   e + 1 < EGRESS_ERR_COUNT ? "," : ".");
 		else
-			snprintf(item, sizeof(item), " See egress(1).");
+			err_printf(item, sizeof(item), " See egress(1).");
 		if (col + strlen(item) > 79) {
 			fputc('\n', f);
 			col = 0;
@@ -234,11 +234,12 @@ void cli_print_help(FILE *f)
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct cli_option *o = &options[i];
 		char left[64];
-		int n = o->short_name ? snprintf(left, sizeof(left), "  -%c, --%s", o->short_name,
-						 o->name)
-				      : snprintf(left, sizeof(left), "      --%s", o->name);
-		if (o->metavar)
-			snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
+		const char *sp = o->metavar ? " " : "", *mv = o->metavar ? o->metavar : "";
+		if (o->short_name)
+			err_printf(left, sizeof(left), "  -%c, --%s%s%s", o->short_name, o->name,
+				   sp, mv);
+		else
+			err_printf(left, sizeof(left), "      --%s%s%s", o->name, sp, mv);
 		/* The help text starts in column 31, on a line of its own if the left part is
 		 * too long, and its continuation lines are indented to match. */
 		bool own_line = strlen(left) > 29;
@@ -265,7 +266,7 @@ void cli_usage_error(const char *fmt, ...)
 	char line[ERR_MAX + 64];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	err_vprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	msg_err("%s", line);
 	fputs("Try 'egress --help'.\n", stderr);
@@ -603,7 +604,7 @@ static enum cli_result getopt_error(int c, char *const *argv)
 	char q[64];
 
 	if (optopt && !is_long)
-		snprintf(q, sizeof(q), "-%c", optopt);
+		err_printf(q, sizeof(q), "-%c", optopt);
 	else
 		log_escape_str(q, sizeof(q), what, 48);
 	if (c == ':')

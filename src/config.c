@@ -47,6 +47,8 @@ bool config_copy(struct egress_config *dst, const struct egress_config *src)
 	return ok;
 }
 
+/* Recursive once at most: a listen_base's configuration has no listen_base of its
+ * own. NOLINTNEXTLINE(misc-no-recursion) */
 void config_free(struct egress_config *cfg)
 {
 	secret_free(cfg->proxy);

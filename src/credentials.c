@@ -17,7 +17,7 @@
 #include "secret.h"
 
 /* Larger than any netrc a person writes; a bound on what we read and wipe. */
-#define NETRC_MAX (1024 * 1024)
+#define NETRC_MAX ((size_t)1024 * 1024)
 
 void creds_clear(struct proxy_creds *c)
 {
@@ -29,12 +29,12 @@ void creds_clear(struct proxy_creds *c)
 bool creds_stat_private(const struct stat *st, const char *path, char *why, size_t whysz)
 {
 	if (st->st_uid != geteuid()) {
-		snprintf(why, whysz, "%s belongs to another user", path);
+		err_printf(why, whysz, "%s belongs to another user", path);
 		return false;
 	}
 	if (st->st_mode & 077) {
-		snprintf(why, whysz, "%s is open to group or others (mode %04o; chmod 600 it)",
-			 path, (unsigned)(st->st_mode & 07777));
+		err_printf(why, whysz, "%s is open to group or others (mode %04o; chmod 600 it)",
+			   path, (unsigned)(st->st_mode & 07777));
 		return false;
 	}
 	return true;
@@ -44,7 +44,7 @@ bool creds_netrc_safe(const char *path, char *why, size_t whysz)
 {
 	struct stat st;
 	if (stat(path, &st) < 0) {
-		snprintf(why, whysz, "cannot read %s: %s", path, strerror(errno));
+		err_printf(why, whysz, "cannot read %s: %s", path, strerror(errno));
 		return false;
 	}
 	return creds_stat_private(&st, path, why, whysz);
@@ -60,7 +60,12 @@ static const char *default_netrc(char *buf, size_t bufsz)
 	}
 	if (!home)
 		return NULL;
-	snprintf(buf, bufsz, "%s/.netrc", home);
+	int w = snprintf(buf, bufsz, "%s/.netrc", home);
+	if (w < 0 || (size_t)w >= bufsz) {
+		/* Cut short, the path would name another file. */
+		msg_warn("not reading ~/.netrc: HOME is too long for a path");
+		return NULL;
+	}
 	return buf;
 }
 
@@ -170,28 +175,29 @@ static enum egress_err ask_person_now(const char *user, const char *label, struc
  * in listen mode once, at start (creds_keep_answers). */
 static enum egress_err ask_person(const char *user, const char *label, struct proxy_creds *c)
 {
-	char key[512];
-	snprintf(key, sizeof(key), "%s@%s", user, label);
+	/* Whole, however long the user name: cut short, two proxies' keys could be one,
+	 * and one proxy's password would be sent to the other. */
+	char *key;
+	if (asprintf(&key, "%s@%s", user, label) < 0)
+		return EGRESS_EIO;
 	struct kept_answer *k = keeping ? kept_find(key) : NULL;
+	enum egress_err e = EGRESS_OK;
 	if (k) {
 		c->pass = strdup(k->pass);
 		c->from = k->from;
-		return c->pass ? EGRESS_OK : EGRESS_EIO;
+		e = c->pass ? EGRESS_OK : EGRESS_EIO;
+	} else if (!asking_over) { /* else nobody to ask any more: the proxy may not need it */
+		e = ask_person_now(user, label, c);
+		if (e == EGRESS_OK)
+			keep_answer(key, c);
 	}
-	if (asking_over)
-		return EGRESS_OK; /* nobody to ask any more: the proxy may not need it */
-	enum egress_err e = ask_person_now(user, label, c);
-	if (e == EGRESS_OK)
-		keep_answer(key, c);
+	free(key);
 	return e;
 }
 
-static enum egress_err ask_person_now(const char *user, const char *label, struct proxy_creds *c)
+/* Asks with EGRESS_ASKPASS (askpass), else the terminal, else SSH_ASKPASS. */
+static enum egress_err ask_with(const char *askpass, const char *prompt, struct proxy_creds *c)
 {
-	char prompt[512];
-	const char *askpass = getenv("EGRESS_ASKPASS");
-
-	snprintf(prompt, sizeof(prompt), "egress: password for %s at proxy %s: ", user, label);
 	if (askpass && *askpass) {
 		c->from = "EGRESS_ASKPASS";
 	} else if (!ask_have_terminal()) {
@@ -206,6 +212,19 @@ static enum egress_err ask_person_now(const char *user, const char *label, struc
 	}
 	c->pass = ask_program(askpass, prompt);
 	return c->pass ? EGRESS_OK : EGRESS_EAUTH;
+}
+
+static enum egress_err ask_person_now(const char *user, const char *label, struct proxy_creds *c)
+{
+	const char *askpass = getenv("EGRESS_ASKPASS");
+	char *prompt;
+
+	/* The proxy is named last; a prompt cut short would not name it. */
+	if (asprintf(&prompt, "egress: password for %s at proxy %s: ", user, label) < 0)
+		return EGRESS_EIO;
+	enum egress_err e = ask_with(askpass, prompt, c);
+	free(prompt);
+	return e;
 }
 
 static enum egress_err find_creds(const struct egress_config *cfg, const struct proxy_spec *p,

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const struct {
 	const char *words;   /* --help */
@@ -42,11 +43,24 @@ const char *err_meaning(enum egress_err e)
 	return (unsigned)e < EGRESS_ERR_COUNT ? table[e].meaning : "unknown error";
 }
 
+bool err_vprintf(char *err, size_t errsz, const char *fmt, va_list ap)
+{
+	static const char cut[] = "...";
+	int n = vsnprintf(err, errsz, fmt, ap);
+
+	/* n < 0 is a conversion error: what was written, if anything, is not the sentence. */
+	if ((n < 0 || (size_t)n >= errsz) && errsz >= sizeof(cut))
+		memcpy(n < 0 ? err : err + errsz - sizeof(cut), cut, sizeof(cut));
+	else if (n < 0 && errsz)
+		err[0] = '\0';
+	return false;
+}
+
 bool err_printf(char *err, size_t errsz, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
+	err_vprintf(err, errsz, fmt, ap);
 	va_end(ap);
 	return false;
 }

@@ -2,6 +2,7 @@
 #ifndef EGRESS_ERR_H
 #define EGRESS_ERR_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,8 +32,11 @@ const char *err_words(enum egress_err e);
 const char *err_meaning(enum egress_err e);
 
 /* Writes a sentence into err (size errsz) and returns false, so that a parser can
- * end with `return err_printf(err, errsz, ...)`. */
+ * end with `return err_printf(err, errsz, ...)`. A sentence too long for err is cut
+ * and ends in "...", so that nobody takes what is left for all of it. */
 bool err_printf(char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+bool err_vprintf(char *err, size_t errsz, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 #endif

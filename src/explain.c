@@ -66,12 +66,12 @@ void explain_print(const struct egress_config *cfg, const struct route *r, env_g
 	config_files_explain(cfg->files, out);
 	explain_env(cfg, env, out);
 	if (r->pac) {
-		char shown[512];
+		char answer[512];
 		fprintf(out, "PAC %s (from %s)%s%s\n", r->pac, r->pac_origin,
 			r->pac_how[0] ? ": " : "", r->pac_how);
 		if (r->pac_answer)
 			fprintf(out, "PAC answer for %s: \"%s\"\n", cfg->target.host,
-				log_escape_str(shown, sizeof(shown), r->pac_answer, 400));
+				log_escape_str(answer, sizeof(answer), r->pac_answer, 400));
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct proxy_spec *p = r->v[i].proxy;

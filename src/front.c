@@ -118,7 +118,7 @@ static void say(struct call *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->why, c->whysz, fmt, ap);
+	err_vprintf(c->why, c->whysz, fmt, ap);
 	va_end(ap);
 }
 
@@ -185,11 +185,11 @@ static const char *socks_cmd_name(unsigned cmd, bool socks5)
  * length with its "\n". */
 static size_t body_line(char *buf, const char *body)
 {
-	size_t n;
+	size_t n, len = strnlen(body, BODY_MAX);
 
-	for (n = 0; body[n] && n < BODY_MAX; n++) {
+	for (n = 0; n < len; n++) {
 		unsigned char ch = (unsigned char)body[n];
-		buf[n] = ch < 0x20 || ch == 0x7f ? ' ' : ch >= 0x80 ? '?' : (char)ch;
+		buf[n] = (char)(ch < 0x20 || ch == 0x7f ? ' ' : ch >= 0x80 ? '?' : ch);
 	}
 	buf[n++] = '\n';
 	buf[n] = '\0';
@@ -260,7 +260,7 @@ static bool set_target(struct call *c, const char *proto, const char *host, size
 /* The 16-bit port at in as the text endpoint_set takes. */
 static const char *port_text(char buf[8], const unsigned char *in)
 {
-	snprintf(buf, 8, "%u", (unsigned)in[0] << 8 | in[1]);
+	(void)snprintf(buf, 8, "%u", (unsigned)in[0] << 8 | in[1]); /* 5 digits at most */
 	return buf;
 }
 

@@ -2,10 +2,10 @@
 #include "host_pattern.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
+#include "log.h"
 
 /* Longer is no host name (255) nor a pattern for one. */
 #define HOST_PATTERN_MAX 300
@@ -66,17 +66,25 @@ bool host_pattern_match_list(const char *const *patterns, size_t n, const char *
 }
 
 /* Calls each(pattern, ctx) for the patterns of list, each copied NUL-terminated;
- * stops when it returns false, and returns that. */
-static bool each_pattern(const char *list, bool (*each)(const char *, void *), void *ctx)
+ * stops when it returns false, and returns that. A pattern too long to be one stops
+ * it too, with *too_long pointing to it: cut short it would be another pattern
+ * ("****...*.corp" would become "*"). */
+static bool each_pattern(const char *list, bool (*each)(const char *, void *), void *ctx,
+			 const char **too_long)
 {
 	char pat[HOST_PATTERN_MAX + 1];
+	*too_long = NULL;
 	for (const char *p = list;;) {
 		p += strspn(p, ", \t");
 		size_t n = strcspn(p, ", \t");
 		if (!n)
 			return true;
-		snprintf(pat, sizeof(pat), "%.*s",
-			 (int)(n < HOST_PATTERN_MAX ? n : HOST_PATTERN_MAX), p);
+		if (n > HOST_PATTERN_MAX) {
+			*too_long = p;
+			return false;
+		}
+		memcpy(pat, p, n);
+		pat[n] = '\0';
 		if (!each(pat, ctx))
 			return false;
 		p += n;
@@ -102,8 +110,10 @@ static bool match_one(const char *pat, void *ctx)
 bool host_pattern_match_string(const char *list, const char *host)
 {
 	struct match_ctx m = { host, false, false };
-	each_pattern(list, match_one, &m);
-	return m.hit && !m.excluded;
+	const char *too_long;
+	/* The check refused a list with a pattern too long; should one come here, the
+	 * list matches nothing. */
+	return each_pattern(list, match_one, &m, &too_long) && m.hit && !m.excluded;
 }
 
 struct check_ctx {
@@ -120,7 +130,15 @@ static bool check_one(const char *pat, void *ctx)
 bool host_pattern_check_string(const char *list, char *err, size_t errsz)
 {
 	struct check_ctx c = { err, errsz };
+	const char *too_long;
 	if (!list[strspn(list, ", \t")])
 		return err_printf(err, errsz, "no host pattern in \"%s\"", list);
-	return each_pattern(list, check_one, &c);
+	if (each_pattern(list, check_one, &c, &too_long))
+		return true;
+	if (too_long) {
+		char q[64];
+		return err_printf(err, errsz, "host pattern \"%s...\" is longer than %d bytes",
+				  log_escape(q, sizeof(q), too_long, 32), HOST_PATTERN_MAX);
+	}
+	return false;
 }

@@ -34,7 +34,8 @@ static void emit(const char *fmt, va_list ap, int errnum)
 	if (n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	fwrite(line, 1, n, stderr);
+	/* A diagnostic that cannot be written has nowhere else to be told. */
+	(void)fwrite(line, 1, n, stderr);
 }
 
 void msg_err(const char *fmt, ...)

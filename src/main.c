@@ -21,17 +21,16 @@
 #include "session.h"
 
 /* Opens /dev/null on any of fds 0-2 that is closed, so that no socket libcurl opens
- * can land on stdin or stdout and receive tunnel bytes meant for the user. */
+ * can land on stdin or stdout and receive tunnel bytes meant for the user. open()
+ * takes the lowest free descriptor: fd itself, those below it being open by then. */
 static void sanitise_stdio(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
 			continue;
 		int nul = open("/dev/null", O_RDWR);
-		if (nul >= 0 && nul != fd) {
-			dup2(nul, fd);
-			close(nul);
-		}
+		if (nul >= 0 && nul != fd)
+			close(nul); /* cannot be; it must not stay open */
 	}
 }
 
@@ -40,16 +39,18 @@ static void sanitise_stdio(void)
 static void on_ending_signal(int sig)
 {
 	relay_restore_modes();
-	signal(sig, SIG_DFL);
-	raise(sig);
+	/* On the way out, by the signal: a failure here has nobody left to tell. */
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
 }
 
 static void setup_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_ending_signal };
 
-	/* A write to a gone reader must come back as EPIPE, not kill us mid-flush. */
-	signal(SIGPIPE, SIG_IGN);
+	/* A write to a gone reader must come back as EPIPE, not kill us mid-flush. This
+	 * fails only for a bad signal number. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	/* These end egress at once even when a parent left them ignored (a background job
 	 * of a non-interactive shell has SIGINT ignored): ssh ends its ProxyCommand with
 	 * SIGHUP. Nothing is buffered that a signal could make us lose: the tunnel is gone.
@@ -60,6 +61,17 @@ static void setup_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+}
+
+/* Whether what was printed on stdout (--help, --version, --explain) got there: stdio
+ * keeps a failed write's error, and fflush writes what is left. Says what failed. */
+static enum egress_err stdout_written(const char *what)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		msg_err_errno(errno, "cannot write %s", what);
+		return EGRESS_EIO;
+	}
+	return EGRESS_OK;
 }
 
 static const char *env_get(const char *name)
@@ -116,10 +128,7 @@ static enum egress_err run(const struct egress_config *cfg)
 		e = server_run(cfg);
 	} else if (e == EGRESS_OK && cfg->explain) {
 		explain_print(cfg, &route, env_get, stdout);
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			msg_err_errno(errno, "cannot write the explanation");
-			e = EGRESS_EIO;
-		}
+		e = stdout_written("the explanation");
 	} else if (e == EGRESS_OK) {
 		e = session_run(cfg, &route, STDIN_FILENO, STDOUT_FILENO);
 	}
@@ -137,7 +146,8 @@ int main(int argc, char **argv)
 	setup_signals();
 	switch (cli_parse(argc, argv, proxy_library_version, &cfg)) {
 	case CLI_DONE:
-		e = EGRESS_OK;
+		/* --help or --version, whose text a full disk or a closed pipe lost. */
+		e = stdout_written("to standard output");
 		break;
 	case CLI_USAGE:
 		break;

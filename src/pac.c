@@ -46,11 +46,13 @@ static size_t take_body(char *data, size_t size, size_t n, void *ctx)
 	return more;
 }
 
-/* Keeps the value of a header named name (with its colon) in out. */
-static void keep_header(const char *line, size_t n, const char *name, char *out, size_t outsz)
+/* Keeps the value of a header named name (with its colon) in out; one too long for
+ * out is kept as toolong instead: cut short, "..., no-store" would lose its no-store. */
+static void keep_header(const char *line, size_t n, const char *name, char *out, size_t outsz,
+			const char *toolong)
 {
 	size_t nl = strlen(name);
-	if (n <= nl || strncasecmp(line, name, nl))
+	if (n <= nl || strncasecmp(line, name, nl) != 0)
 		return;
 	line += nl;
 	n -= nl;
@@ -60,7 +62,12 @@ static void keep_header(const char *line, size_t n, const char *name, char *out,
 	}
 	while (n && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
 		n--;
-	snprintf(out, outsz, "%.*s", (int)n, line);
+	if (n >= outsz) {
+		line = toolong;
+		n = strlen(toolong);
+	}
+	memcpy(out, line, n);
+	out[n] = '\0';
 }
 
 static size_t take_header(char *line, size_t size, size_t n, void *ctx)
@@ -69,9 +76,12 @@ static size_t take_header(char *line, size_t size, size_t n, void *ctx)
 	size_t len = size * n;
 	if (len > 5 && !strncmp(line, "HTTP/", 5))
 		b->cache_control[0] = b->expires[0] = b->date[0] = '\0';
-	keep_header(line, len, "Cache-Control:", b->cache_control, sizeof(b->cache_control));
-	keep_header(line, len, "Expires:", b->expires, sizeof(b->expires));
-	keep_header(line, len, "Date:", b->date, sizeof(b->date));
+	/* A Cache-Control egress cannot read whole forbids keeping the PAC; an Expires or
+	 * Date that long is no date. */
+	keep_header(line, len, "Cache-Control:", b->cache_control, sizeof(b->cache_control),
+		    "no-store");
+	keep_header(line, len, "Expires:", b->expires, sizeof(b->expires), "");
+	keep_header(line, len, "Date:", b->date, sizeof(b->date), "");
 	return len;
 }
 
@@ -82,7 +92,7 @@ static bool refuse(struct route_refusal *why, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(why->line, sizeof(why->line), fmt, ap);
+	err_vprintf(why->line, sizeof(why->line), fmt, ap);
 	va_end(ap);
 	why->usage = false;
 	why->status = EGRESS_EUNREACH;
@@ -138,10 +148,10 @@ static const char *file_path(const char *pac)
 	if (!strncasecmp(pac, "http://", 7) || !strncasecmp(pac, "https://", 8) ||
 	    !strcasecmp(pac, "auto"))
 		return NULL;
-	if (strncasecmp(pac, "file://", 7))
+	if (strncasecmp(pac, "file://", 7) != 0)
 		return pac;
 	pac += 7;
-	return strncasecmp(pac, "localhost/", 10) ? pac : pac + 9;
+	return strncasecmp(pac, "localhost/", 10) != 0 ? pac : pac + 9;
 }
 
 static long now_ms(void)
@@ -149,6 +159,18 @@ static long now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* Adds to how r's PAC was had, which -v and --explain show. */
+static void how_add(struct route *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void how_add(struct route *r, const char *fmt, ...)
+{
+	size_t n = strlen(r->pac_how);
+	va_list ap;
+	va_start(ap, fmt);
+	err_vprintf(r->pac_how + n, sizeof(r->pac_how) - n, fmt, ap);
+	va_end(ap);
 }
 
 /* Uses the copy c (from the cache) as the PAC. */
@@ -176,8 +198,7 @@ static bool fetch_and_keep(const struct egress_config *cfg, struct route *r, con
 	if (store &&
 	    !pac_cache_store(url, b->buf ? b->buf : "", b->len, now, until, err, sizeof(err)))
 		msg_warn("cannot cache the PAC %s: %s", url, err);
-	snprintf(r->pac_how + strlen(r->pac_how), sizeof(r->pac_how) - strlen(r->pac_how),
-		 "fetched%s", store ? ", cached" : "");
+	how_add(r, "fetched%s", store ? ", cached" : "");
 	return true;
 }
 
@@ -186,10 +207,13 @@ static void use_stale(struct route *r, const char *url, struct pac_cached *c, st
 		      const char *why)
 {
 	char when[64];
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&c->fetched));
+	struct tm tm;
+	/* pac_cache_load takes no time localtime cannot show; this is for the day it does. */
+	if (!localtime_r(&c->fetched, &tm) ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		memcpy(when, "an unknown time", sizeof("an unknown time"));
 	msg_warn("%s; using the copy of %s cached at %s", why, url, when);
-	snprintf(r->pac_how + strlen(r->pac_how), sizeof(r->pac_how) - strlen(r->pac_how),
-		 "stale copy cached at %s: the server cannot be reached", when);
+	how_add(r, "stale copy cached at %s: the server cannot be reached", when);
 	use_copy(b, c);
 }
 
@@ -204,8 +228,8 @@ static bool fetch_cached(const struct egress_config *cfg, struct route *r, struc
 	bool ok = true;
 
 	if (state == PAC_CACHE_FRESH) {
-		snprintf(r->pac_how, sizeof(r->pac_how), "cached copy, fresh for %lld s more",
-			 (long long)(c.expires - now));
+		err_printf(r->pac_how, sizeof(r->pac_how), "cached copy, fresh for %lld s more",
+			   (long long)(c.expires - now));
 		use_copy(b, &c);
 	} else if (!fetch_and_keep(cfg, r, r->pac, cfg->connect_timeout_ms, b, why)) {
 		if (state == PAC_CACHE_STALE)
@@ -248,9 +272,13 @@ static bool discover(const struct egress_config *cfg, struct route *r, struct bo
 		free(resolv);
 		return refuse(why, "out of memory");
 	}
-	if (gnome) {
-		snprintf(cand[n++], WPAD_URL_MAX, "%s", gnome);
+	if (gnome && strlen(gnome) < WPAD_URL_MAX) {
+		memcpy(cand[n++], gnome, strlen(gnome) + 1);
 		from_gnome = 1;
+	} else if (gnome) {
+		/* Cut short, it would be another URL. */
+		msg_warn("GNOME's autoconfig-url is longer than %d bytes; not used",
+			 WPAD_URL_MAX - 1);
 	}
 	n += wpad_candidates(fqdn, resolv, cand + n, WPAD_MAX_CANDIDATES - n);
 	msg_verbose("WPAD: %zu candidate%s (this machine: %s)", n, n == 1 ? "" : "s",
@@ -258,10 +286,10 @@ static bool discover(const struct egress_config *cfg, struct route *r, struct bo
 	for (size_t i = 0; i < n && found == SIZE_MAX; i++)
 		if (pac_cache_load(cand[i], now, &c) == PAC_CACHE_FRESH) {
 			found = i;
-			snprintf(r->pac_how, sizeof(r->pac_how),
-				 "%s; cached copy, fresh for %lld s more",
-				 i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS",
-				 (long long)(c.expires - now));
+			err_printf(r->pac_how, sizeof(r->pac_how),
+				   "%s; cached copy, fresh for %lld s more",
+				   i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS",
+				   (long long)(c.expires - now));
 			use_copy(b, &c);
 		} else {
 			free(c.text);
@@ -270,10 +298,10 @@ static bool discover(const struct egress_config *cfg, struct route *r, struct bo
 	for (size_t i = 0; i < n && found == SIZE_MAX; i++) {
 		long left = deadline - now_ms();
 		msg_verbose("WPAD: trying %s", cand[i]);
-		snprintf(r->pac_how, sizeof(r->pac_how), "%s; ",
-			 i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS");
-		snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s",
-			 i ? ", " : "", cand[i]);
+		err_printf(r->pac_how, sizeof(r->pac_how), "%s; ",
+			   i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS");
+		size_t tl = strlen(tried);
+		err_printf(tried + tl, sizeof(tried) - tl, "%s%s", i ? ", " : "", cand[i]);
 		/* GNOME may name a file. */
 		const char *path = file_path(cand[i]);
 		char ferr[ERR_MAX + 512];
@@ -281,27 +309,28 @@ static bool discover(const struct egress_config *cfg, struct route *r, struct bo
 		if (path && file_read(path, PAC_MAX, "PAC file", &b->buf, &b->len, &st, ferr,
 				      sizeof(ferr)) == FILE_READ_OK) {
 			found = i;
-			strcat(r->pac_how, "read from the file");
+			how_add(r, "read from the file");
 		} else if (path) {
 			refuse(why, "cannot read the PAC: %s", ferr);
 		} else if (left > 0 && fetch_and_keep(cfg, r, cand[i], left, b, why)) {
 			found = i;
 		}
 		if (found != i && (left > 0 || path))
-			snprintf(last, sizeof(last), "%s", why->line);
+			memcpy(last, why->line, sizeof(last));
 	}
 	for (size_t i = 0; i < n && found == SIZE_MAX; i++)
 		if (pac_cache_load(cand[i], now, &c) == PAC_CACHE_STALE) {
 			found = i;
-			snprintf(r->pac_how, sizeof(r->pac_how), "%s; ",
-				 i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS");
+			err_printf(r->pac_how, sizeof(r->pac_how), "%s; ",
+				   i < from_gnome ? "GNOME's proxy settings" : "WPAD over DNS");
 			use_stale(r, cand[i], &c, b, "WPAD found no PAC that answers");
 		} else {
 			free(c.text);
 			c.text = NULL;
 		}
+	_Static_assert(sizeof(r->pac_url) >= WPAD_URL_MAX, "a candidate fits in pac_url");
 	if (found != SIZE_MAX)
-		snprintf(r->pac_url, sizeof(r->pac_url), "%s", cand[found]);
+		memcpy(r->pac_url, cand[found], strlen(cand[found]) + 1);
 	else if (!n)
 		refuse(why,
 		       "--pac auto: WPAD has no domain to look in (this machine's name has none, "
@@ -331,7 +360,7 @@ bool pac_route(const struct egress_config *cfg, struct route *r, struct route_re
 		if (file_read(path, PAC_MAX, "PAC file", &b.buf, &b.len, &st, err, sizeof(err)) !=
 		    FILE_READ_OK)
 			return refuse(why, "cannot read the PAC: %s", err);
-		snprintf(r->pac_how, sizeof(r->pac_how), "read from the file");
+		err_printf(r->pac_how, sizeof(r->pac_how), "read from the file");
 	} else if (!strcasecmp(r->pac, "auto") ? !discover(cfg, r, &b, why)
 					       : !fetch_cached(cfg, r, &b, why)) {
 		free(b.buf);

@@ -65,28 +65,47 @@ static bool cache_file(const char *url, char *buf, size_t bufsz, bool create)
 	return named_file("pac", url, strlen(url), buf, bufsz, create);
 }
 
+/* Latest time a cache file may name: the end of year 9999, which every clock and
+ * localtime() can show. */
+#define TIME_MAX 253402300799LL
+
+/* A time of the cache file's third line, at *p, followed by sep; advances *p past sep.
+ * False when it is not digits, or out of [0, TIME_MAX]. */
+static bool cached_time(const char **p, char sep, long long *t)
+{
+	char *end;
+	if (!isdigit((unsigned char)**p))
+		return false;
+	errno = 0;
+	*t = strtoll(*p, &end, 10);
+	if (errno || *end != sep || *t > TIME_MAX)
+		return false;
+	*p = end + 1;
+	return true;
+}
+
 enum pac_cache_state pac_cache_load(const char *url, time_t now, struct pac_cached *c)
 {
 	char path[4200], err[ERR_MAX + 4200], *buf;
 	size_t len, ulen = strlen(url);
 	struct stat st;
 	long long fetched, expires;
-	int used = 0;
 
 	memset(c, 0, sizeof(*c));
 	if (!cache_file(url, path, sizeof(path), false) ||
 	    file_read(path, 8u << 20, "PAC cache file", &buf, &len, &st, err, sizeof(err)) !=
 		    FILE_READ_OK)
 		return PAC_CACHE_NONE;
-	const char *p = buf + strlen(MAGIC);
+	const char *p = buf + strlen(MAGIC), *times = p + ulen + 1;
+	/* file_read ends buf with a NUL: the times cannot be read past it. */
 	bool ok = st.st_uid == geteuid() && !(st.st_mode & 077) && len > strlen(MAGIC) + ulen + 1 &&
 		  !memcmp(buf, MAGIC, strlen(MAGIC)) && !memcmp(p, url, ulen) && p[ulen] == '\n' &&
-		  sscanf(p + ulen + 1, "%lld %lld\n%n", &fetched, &expires, &used) == 2 && used > 0;
+		  cached_time(&times, ' ', &fetched) && cached_time(&times, '\n', &expires);
 	if (!ok) {
 		free(buf);
 		return PAC_CACHE_NONE;
 	}
-	size_t head = (size_t)(p + ulen + 1 + used - buf);
+	size_t head = (size_t)(times - buf);
 	memmove(buf, buf + head, len - head);
 	buf[len - head] = '\0';
 	*c = (struct pac_cached){ buf, len - head, (time_t)fetched, (time_t)expires };
@@ -99,7 +118,9 @@ static bool write_file(const char *path, const char *head, const void *const *pa
 		       const size_t *lens, size_t n, char *err, size_t errsz)
 {
 	char tmp[4300];
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	int w = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	if (w < 0 || (size_t)w >= sizeof(tmp))
+		return err_printf(err, errsz, "%s: name too long", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return err_printf(err, errsz, "%s: %s", tmp, strerror(errno));
@@ -163,8 +184,10 @@ void pac_code_store(const char *key, const char *script, size_t len, const void 
 	const void *parts[] = { script, code };
 	const size_t lens[] = { len, codelen };
 
-	snprintf(head, sizeof(head), CODE_MAGIC "%s %zu\n", key, len);
-	if (named_file("code", script, len, path, sizeof(path), true))
+	/* A head cut short would be written, and never match what pac_code_load looks for. */
+	int w = snprintf(head, sizeof(head), CODE_MAGIC "%s %zu\n", key, len);
+	if (w > 0 && (size_t)w < sizeof(head) &&
+	    named_file("code", script, len, path, sizeof(path), true))
 		write_file(path, head, parts, lens, 2, err, sizeof(err));
 }
 

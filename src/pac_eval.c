@@ -20,14 +20,16 @@
 /* The most a child may write back: no proxy list is longer. */
 #define PAC_ANSWER_MAX (64 * 1024)
 
-void pac_url_for(const struct endpoint *target, char *buf, size_t bufsz)
+bool pac_url_for(const struct endpoint *target, char *buf, size_t bufsz)
 {
 	char ep[ENDPOINT_STR_MAX];
+	int w;
 	if (target->port == 443)
-		snprintf(buf, bufsz, "https://%s%s%s/", target->ipv6 ? "[" : "", target->host,
-			 target->ipv6 ? "]" : "");
+		w = snprintf(buf, bufsz, "https://%s%s%s/", target->ipv6 ? "[" : "", target->host,
+			     target->ipv6 ? "]" : "");
 	else
-		snprintf(buf, bufsz, "https://%s/", endpoint_str(target, ep, sizeof(ep)));
+		w = snprintf(buf, bufsz, "https://%s/", endpoint_str(target, ep, sizeof(ep)));
+	return w > 0 && (size_t)w < bufsz;
 }
 
 static void write_all(int fd, const void *buf, size_t len)
@@ -51,10 +53,14 @@ static _Noreturn void child(int fd, const char *script, size_t len, const char *
 	char url[HOST_MAX + 32], err[ERR_MAX + 512], *result = NULL;
 
 	setrlimit(RLIMIT_CPU, &cpu);
-	pac_url_for(target, url, sizeof(url));
-	bool ok =
-		pac_js_find(script, len, name, url, target->host, true, &result, err, sizeof(err));
-	char status = ok;
+	bool ok = false;
+	/* The script decides by the URL: it is asked about the whole one or not at all. */
+	if (pac_url_for(target, url, sizeof(url)))
+		ok = pac_js_find(script, len, name, url, target->host, true, &result, err,
+				 sizeof(err));
+	else
+		err_printf(err, sizeof(err), "%s: the target's URL is too long", name);
+	char status = ok ? 1 : 0;
 	write_all(fd, &status, 1);
 	if (ok)
 		write_all(fd, result, strnlen(result, PAC_ANSWER_MAX - 1));
@@ -105,7 +111,9 @@ bool pac_evaluate(const char *script, size_t len, const char *name, const struct
 		free(buf);
 		return err_printf(err, errsz, "%s: cannot run it: %s", name, strerror(errno));
 	}
-	fflush(stderr);
+	/* Nothing of ours buffered may be written twice, by the child too. stderr is
+	 * unbuffered; should that fail, the child's copy is the worst of it. */
+	(void)fflush(stderr);
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
@@ -126,7 +134,7 @@ bool pac_evaluate(const char *script, size_t len, const char *name, const struct
 	if (got < 0) {
 		free(buf);
 		return err_printf(err, errsz, "%s: no answer within %.3g s", name,
-				  deadline_ms / 1000.0);
+				  (double)deadline_ms / 1000.0);
 	}
 	if (WIFSIGNALED(status) || got == 0) {
 		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;

@@ -17,7 +17,8 @@
 bool pac_evaluate(const char *script, size_t len, const char *name, const struct endpoint *target,
 		  long deadline_ms, char **result, char *err, size_t errsz);
 
-/* The URL a PAC script is asked about for target. */
-void pac_url_for(const struct endpoint *target, char *buf, size_t bufsz);
+/* The URL a PAC script is asked about for target; false when buf (of HOST_MAX + 32
+ * bytes, enough for any) is too small for it. */
+bool pac_url_for(const struct endpoint *target, char *buf, size_t bufsz);
 
 #endif

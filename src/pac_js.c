@@ -70,12 +70,12 @@ static const char *const helpers_js[] = {
 	"}\n",
 	"function convert_addr(ip) {\n",
 	"    var b = String(ip).split('.');\n",
-	"    return ((b[0] & 255) << 24 | (b[1] & 255) << 16 | (b[2] & 255) << 8 | (b[3] & 255)) "
-	">>> 0;\n",
+	"    return ((b[0] & 255) << 24 | (b[1] & 255) << 16 |\n",
+	"            (b[2] & 255) << 8 | (b[3] & 255)) >>> 0;\n",
 	"}\n",
 	"var egressDays = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];\n",
-	"var egressMonths = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', "
-	"'NOV', 'DEC'];\n",
+	"var egressMonths = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN',\n",
+	"                    'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];\n",
 	"function weekdayRange() {\n",
 	"    var now = egressNow(arguments), a = now.args;\n",
 	"    if (a.length < 1) return false;\n",
@@ -126,8 +126,8 @@ static const char *const helpers_js[] = {
 	"    case 1: return Math.floor(now.secs / 3600) === Number(a[0]);\n",
 	"    case 2: return egressInRange(h(0), now.secs, h(1) + 3599);\n",
 	"    case 4: return egressInRange(h(0) + a[1] * 60, now.secs, h(2) + a[3] * 60 + 59);\n",
-	"    case 6: return egressInRange(h(0) + a[1] * 60 + Number(a[2]), now.secs, h(3) + a[4] * "
-	"60 + Number(a[5]));\n",
+	"    case 6: return egressInRange(h(0) + a[1] * 60 + Number(a[2]), now.secs,\n",
+	"                                 h(3) + a[4] * 60 + Number(a[5]));\n",
 	"    }\n",
 	"    return false;\n",
 	"}\n",
@@ -221,7 +221,9 @@ static duk_ret_t js_clock(duk_context *ctx)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
-	duk_push_number(ctx, fixed_clock ? fixed_clock : tv.tv_sec * 1000.0 + tv.tv_usec / 1000);
+	/* Whole milliseconds, as Date's time values are. */
+	long long ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	duk_push_number(ctx, fixed_clock ? fixed_clock : (double)ms);
 	return 1;
 }
 

@@ -19,15 +19,17 @@ static size_t labels(const char *d)
 	return n;
 }
 
-/* Adds the candidates of domain d (and its parents of two labels or more). */
-static size_t add_domain(const char *domain, char (*out)[WPAD_URL_MAX], size_t n, size_t max)
+/* Adds the candidates of the len bytes of domain (and its parents of two labels or
+ * more). A name longer than a domain name can be has none. */
+static size_t add_domain(const char *domain, size_t len, char (*out)[WPAD_URL_MAX], size_t n,
+			 size_t max)
 {
 	char buf[256];
-	size_t len;
 
-	while (*domain == '.')
+	while (len && *domain == '.') {
 		domain++;
-	len = strlen(domain);
+		len--;
+	}
 	while (len && domain[len - 1] == '.')
 		len--;
 	if (len == 0 || len >= sizeof(buf))
@@ -37,12 +39,14 @@ static size_t add_domain(const char *domain, char (*out)[WPAD_URL_MAX], size_t n
 	buf[len] = '\0';
 	for (const char *d = buf; labels(d) >= 2 && n < max; d = strchr(d, '.') + 1) {
 		char url[WPAD_URL_MAX];
-		snprintf(url, sizeof(url), "http://wpad.%s/wpad.dat", d);
+		int w = snprintf(url, sizeof(url), "http://wpad.%s/wpad.dat", d);
+		if (w < 0 || (size_t)w >= sizeof(url))
+			break; /* cannot be: d has fewer than 256 bytes */
 		bool seen = false;
 		for (size_t i = 0; i < n && !seen; i++)
 			seen = !strcmp(out[i], url);
 		if (!seen)
-			snprintf(out[n++], WPAD_URL_MAX, "%s", url);
+			memcpy(out[n++], url, (size_t)w + 1);
 	}
 	return n;
 }
@@ -54,18 +58,22 @@ size_t wpad_candidates(const char *fqdn, const char *resolv_conf, char (*out)[WP
 	const char *dot = fqdn ? strchr(fqdn, '.') : NULL;
 
 	if (dot)
-		n = add_domain(dot + 1, out, n, max);
+		n = add_domain(dot + 1, strlen(dot + 1), out, n, max);
 	for (const char *line = resolv_conf; line && *line;) {
 		size_t len = strcspn(line, "\n");
 		/* "search a b c" or "domain a": the resolver's own domains. */
 		if ((len > 7 && !strncmp(line, "search", 6) && isspace((unsigned char)line[6])) ||
 		    (len > 7 && !strncmp(line, "domain", 6) && isspace((unsigned char)line[6]))) {
-			char buf[1024];
-			snprintf(buf, sizeof(buf), "%.*s", (int)(len - 7), line + 7);
-			char *save = NULL;
-			for (char *d = strtok_r(buf, " \t\r", &save); d;
-			     d = strtok_r(NULL, " \t\r", &save))
-				n = add_domain(d, out, n, max);
+			/* Taken where it is, however long: a line cut short would end in a
+			 * domain cut short, which is someone else's. */
+			for (size_t i = 7; i < len;) {
+				size_t d = i;
+				while (d < len && !strchr(" \t\r", line[d]))
+					d++;
+				if (d > i)
+					n = add_domain(line + i, d - i, out, n, max);
+				i = d + 1;
+			}
 		}
 		line += len + (line[len] == '\n');
 	}
@@ -98,8 +106,9 @@ static bool in_path(const char *prog)
 	char dir[4096];
 	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
 		size_t n = strcspn(p, ":");
-		snprintf(dir, sizeof(dir), "%.*s/%s", (int)n, p, prog);
-		if (n && access(dir, X_OK) == 0)
+		int w = snprintf(dir, sizeof(dir), "%.*s/%s", (int)n, p, prog);
+		/* A directory too long to name is passed over, not cut to another one. */
+		if (n && w > 0 && (size_t)w < sizeof(dir) && access(dir, X_OK) == 0)
 			return true;
 		p += n + (p[n] == ':');
 	}
@@ -110,9 +119,13 @@ static bool in_path(const char *prog)
 static void gsetting(const char *key, char *out, size_t outsz)
 {
 	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "timeout 2 gsettings get org.gnome.system.proxy %s 2>/dev/null",
-		 key);
+	int w = snprintf(cmd, sizeof(cmd),
+			 "timeout 2 gsettings get org.gnome.system.proxy %s 2>/dev/null", key);
 	out[0] = '\0';
+	if (w < 0 || (size_t)w >= sizeof(cmd))
+		return;
+	/* A shell, for timeout and 2>/dev/null, on a literal command with one of the two
+	 * literal keys gsetting is called with. NOLINTNEXTLINE(cert-env33-c) */
 	FILE *f = popen(cmd, "r");
 	if (!f)
 		return;
@@ -133,7 +146,7 @@ char *wpad_gnome_url(void)
 	if (!in_path("gsettings"))
 		return NULL;
 	gsetting("mode", mode, sizeof(mode));
-	if (strcmp(mode, "auto"))
+	if (strcmp(mode, "auto") != 0)
 		return NULL;
 	gsetting("autoconfig-url", url, sizeof(url));
 	return url[0] && !strpbrk(url, "'\" \t") ? strdup(url) : NULL;

@@ -22,8 +22,8 @@ const char *proxy_library_version(void)
 	 * load every SASL plugin and doubles the time --version takes. */
 	static char buf[128];
 	const curl_version_info_data *d = curl_version_info(CURLVERSION_NOW);
-	snprintf(buf, sizeof(buf), "libcurl/%s%s%s", d->version, d->ssl_version ? " " : "",
-		 d->ssl_version ? d->ssl_version : "");
+	err_printf(buf, sizeof(buf), "libcurl/%s%s%s", d->version, d->ssl_version ? " " : "",
+		   d->ssl_version ? d->ssl_version : "");
 	return buf;
 }
 
@@ -70,7 +70,7 @@ CURL *attempt_begin(struct attempt *a, struct curl_slist *hdrs, CURLU **url, enu
 	*url = attempt_target_url(&a->cfg->target);
 	h = curl_easy_init();
 	if (!*url || !h || !attempt_setup(h, a, *url, hdrs)) {
-		snprintf(a->why, sizeof(a->why), "cannot set up libcurl for %s", a->target_label);
+		err_printf(a->why, sizeof(a->why), "cannot set up libcurl for %s", a->target_label);
 		*e = EGRESS_EIO;
 		goto fail;
 	}
@@ -103,24 +103,26 @@ enum egress_err attempt_end(struct attempt *a, CURL *h, CURLU *url, CURLcode rc,
 	bool http = a->proxy && proxy_scheme_is_http(a->proxy->scheme);
 	if (http && (code < 200 || code > 299)) {
 		/* CONNECT_ONLY can report success without a tunnel; never relay on that. */
-		snprintf(a->why, sizeof(a->why), "proxy %s gave no CONNECT reply for %s",
-			 a->proxy_label, a->target_label);
+		err_printf(a->why, sizeof(a->why), "proxy %s gave no CONNECT reply for %s",
+			   a->proxy_label, a->target_label);
 		e = EGRESS_EREFUSED;
 		goto fail;
 	}
 	if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK || fd == CURL_SOCKET_BAD) {
-		snprintf(a->why, sizeof(a->why), "libcurl gave no socket for %s", a->target_label);
+		err_printf(a->why, sizeof(a->why), "libcurl gave no socket for %s",
+			   a->target_label);
 		goto fail;
 	}
 	/* Both point into *a, which ends with the attempt; a TLS tunnel's handle lives
 	 * on, and a failed curl_easy_recv would write its message into the buffer. */
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, (char *)NULL);
 	attempt_trace_detach(h);
 	t->fd = fd;
 	t->handle = h;
 	t->proxy = a->proxy;
 	t->tls = a->proxy && a->proxy->scheme == PROXY_HTTPS;
-	snprintf(t->proxy_label, sizeof(t->proxy_label), "%s", a->proxy_label);
+	_Static_assert(sizeof(t->proxy_label) == sizeof(a->proxy_label), "the same label");
+	memcpy(t->proxy_label, a->proxy_label, sizeof(t->proxy_label));
 	curl_url_cleanup(url);
 	creds_clear(&a->creds);
 	return EGRESS_OK;

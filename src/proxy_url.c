@@ -107,10 +107,10 @@ static void url_shown(const char *buf, char *q, size_t qsz)
 	if (at && (!sep || sep < at || hide_scheme)) {
 		size_t pre = sep && sep < at && !hide_scheme ? (size_t)(sep + 3 - buf) : 0;
 		log_escape_str(rest, sizeof(rest), at + 1, 64);
-		snprintf(q, qsz, "%.*s***@%s", (int)pre, buf, rest);
+		err_printf(q, qsz, "%.*s***@%s", (int)pre, buf, rest);
 	} else if (hide_scheme) {
 		log_escape_str(rest, sizeof(rest), sep + 3, 64);
-		snprintf(q, qsz, "***://%s", rest);
+		err_printf(q, qsz, "***://%s", rest);
 	} else {
 		log_escape_str(q, qsz, buf, 64);
 	}
@@ -202,7 +202,7 @@ static bool parse_proxy_buf(char *buf, struct proxy_spec *p, char *err, size_t e
 	if (!endpoint_set(&p->addr, host, hostlen, port ? port : schemes[k].default_port, err,
 			  errsz)) {
 		char inner[ERR_MAX];
-		snprintf(inner, sizeof(inner), "%s", err);
+		err_printf(inner, sizeof(inner), "%s", err);
 		spec_clear(p);
 		return err_printf(err, errsz, "invalid proxy URL \"%s\": %s", q, inner);
 	}

@@ -32,14 +32,14 @@
 #include <unistd.h>
 
 /* Copy path: large enough that one read drains a socket's receive queue. */
-#define COPY_BUF_SIZE (128 * 1024)
+#define COPY_BUF_SIZE ((size_t)128 * 1024)
 /* What local pipes are grown to (the default pipe-max-size); also the copy buffer
  * for a stdin pipe, so that one read() takes all it holds. */
-#define PIPE_SIZE (1024 * 1024)
+#define PIPE_SIZE ((size_t)1024 * 1024)
 /* A splice that moves less than this is taken as the source running dry. */
-#define SHORT_MOVE (64 * 1024)
+#define SHORT_MOVE ((ssize_t)64 * 1024)
 /* A direction's buffer with lazy_buffers: at most this much waits per direction. */
-#define LAZY_BUF_SIZE (64 * 1024)
+#define LAZY_BUF_SIZE ((size_t)64 * 1024)
 /* Moves one direction makes before the other gets its turn. */
 #define PUMP_ROUNDS 8
 
@@ -110,7 +110,7 @@ static bool prepare_pipe(int fd)
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
 		return false;
-	for (int size = PIPE_SIZE; size > 64 * 1024; size /= 2)
+	for (int size = (int)PIPE_SIZE; size > 64 * 1024; size /= 2)
 		if (fcntl(fd, F_GETPIPE_SZ) >= size || fcntl(fd, F_SETPIPE_SZ, size) >= 0)
 			break;
 	return true;

@@ -140,6 +140,7 @@ netrc() {
 	export EGRESS_PROXY_PASSWORD=$PROXY_PASS
 	run -4 --separate-stderr setsid -w "$EGRESS" --proxy-auth anysafe -v -U "$PROXY_USER" \
 		-x "$BASIC" 127.0.0.1 "$BANNER_PORT" </dev/null
+	# shellcheck disable=SC2154 # $stderr: set by bats' run --separate-stderr
 	assert_equal "$(tail -n 1 <<<"$stderr")" "egress: proxy $BASIC requires authentication for CONNECT 127.0.0.1:$BANNER_PORT: 407 Proxy Authentication Required; it offers Basic; --proxy-auth allows none of them"
 	refute_stderr --partial 'Proxy-Authorization'
 }
@@ -235,6 +236,16 @@ machine 127.0.0.1 login $PROXY_USER password $PROXY_PASS"
 	run -4 --separate-stderr setsid -w "$EGRESS" -x "$BASIC" 127.0.0.1 "$BANNER_PORT" </dev/null
 	assert_stderr --partial "egress: not using $HOME/.netrc: $HOME/.netrc is open to group or others (mode 0644; chmod 600 it)"
 	assert_stderr --partial 'give a user'
+}
+
+@test "a HOME too long for a path: no ~/.netrc, rather than the file its first 4095 bytes name" {
+	local dir=$BATS_TEST_TMPDIR pad
+	netrc "$dir/.netrc" 600 "machine 127.0.0.1 login $PROXY_USER password $PROXY_PASS"
+	# "$HOME/.netrc" cut to 4095 bytes is "$dir//...//.netrc", which is $dir/.netrc.
+	pad=$(printf '/%.0s' $(seq $((4095 - ${#dir} - 7))))
+	HOME=$dir$pad/.netrc/x XDG_CONFIG_HOME=$dir/config \
+		run -4 --separate-stderr setsid -w "$EGRESS" -x "$BASIC" 127.0.0.1 "$BANNER_PORT" </dev/null
+	assert_stderr --partial "egress: not reading ~/.netrc: HOME is too long for a path"
 }
 
 @test "--netrc-file names the file to use" {

@@ -20,6 +20,7 @@ setup() {
 usage_error() {
 	run -2 --separate-stderr egress "$@"
 	assert_output ''
+	# shellcheck disable=SC2154 # $stderr_lines: set by bats' run --separate-stderr
 	[[ ${stderr_lines[0]} == "egress: "* ]] || fail "first stderr line: ${stderr_lines[0]}"
 	assert_equal "${stderr_lines[-1]}" "Try 'egress --help'."
 	assert_no_connection "$P_LOG"
@@ -76,6 +77,15 @@ bad_host() {
 	run -0 --separate-stderr egress -V
 	assert_output "$long"
 	refute_stderr
+}
+
+@test "--help and --version that cannot be written: exit 1, saying so" {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -1 --separate-stderr bash -c '"$1" --help >/dev/full' _ "$EGRESS"
+	assert_stderr "egress: cannot write to standard output: No space left on device"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -1 --separate-stderr bash -c '"$1" --version >/dev/full' _ "$EGRESS"
+	assert_stderr "egress: cannot write to standard output: No space left on device"
 }
 
 @test "--help and --version make no connection" {

@@ -33,6 +33,7 @@ git_wrapper() {
 		for arg in "$@"; do
 			printf ' %q' "$arg"
 		done
+		# shellcheck disable=SC2016 # expanded by the script this writes
 		echo ' "$1" "$2"'
 	} >"$file"
 	chmod +x "$file"
@@ -44,6 +45,7 @@ clone() {
 	echo "# GIT_PROXY_COMMAND: $(tail -n 1 "$2")"
 	run --separate-stderr env GIT_PROXY_COMMAND="$2" timeout 60 \
 		git clone -q "git://127.0.0.1:$GIT_PORT/$1.git" "$BATS_TEST_TMPDIR/clone"
+	# shellcheck disable=SC2154 # $stderr: set by bats' run --separate-stderr
 	echo "# git's stderr: $stderr"
 }
 
@@ -119,6 +121,7 @@ assert_clone_of() {
 	# command (run on this same machine) reads it during the session.
 	{
 		echo '#!/bin/sh'
+		# shellcheck disable=SC2016 # expanded by the script this writes
 		printf '%q -F -x %q "$1" "$2"\n' "$EGRESS" "$TINY"
 		printf 'echo "exited $?" >%q\n' "$dir/status"
 	} >"$wrapper"

@@ -16,7 +16,8 @@ setup_file() {
 	start_target T --bind-name localhost source "$BATS_FILE_TMPDIR/banner"
 	start_target T6 --bind ::1 source "$BATS_FILE_TMPDIR/banner"
 	export SQUID=http://127.0.0.1:$SQUID_PORT MS=socks5h://127.0.0.1:$MS_PORT
-	export MS_LOG=$(ls "$BATS_FILE_TMPDIR"/microsocks-MS.*/log)
+	MS_LOG=$(ls "$BATS_FILE_TMPDIR"/microsocks-MS.*/log)
+	export MS_LOG
 }
 
 setup() {
@@ -128,6 +129,7 @@ ms_connections() {
 	conf 'proxy-header "X-From-File: one"' 'host 127.0.0.1' '  proxy-header "X-Section: two"'
 	run -0 --separate-stderr egress -v --config "$CONF" -H 'X-Argv: three' -x "$SQUID" 127.0.0.1 "$T_PORT" </dev/null
 	assert_output 'hello from the target'
+	# shellcheck disable=SC2154 # $stderr: set by bats' run --separate-stderr
 	[[ $stderr == *"X-From-File: one"*"X-Section: two"*"X-Argv: three"* ]] ||
 		fail "headers missing or out of order: $stderr"
 }

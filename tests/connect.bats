@@ -23,6 +23,7 @@ setup() {
 }
 
 @test "tinyproxy: the target's banner is read back, exit 0" {
+	# shellcheck disable=SC2153 # SRC_PORT: set by start_target SRC
 	run -0 --separate-stderr egress -x "$TINY" 127.0.0.1 "$SRC_PORT" </dev/null
 	assert_output "$BANNER"$'\r'
 	refute_stderr
@@ -109,6 +110,7 @@ setup() {
 	# There are lines to check: the steps and the dialogue, at least.
 	assert_stderr --partial "egress: using proxy 127.0.0.1:$SQUID_PORT"
 	assert_stderr --partial "egress: > CONNECT 127.0.0.1:$SRC_PORT HTTP/1.1"
+	# shellcheck disable=SC2154 # $stderr_lines: set by bats' run --separate-stderr
 	((${#stderr_lines[@]} >= 5)) || fail "only ${#stderr_lines[@]} stderr line(s)"
 	local line
 	for line in "${stderr_lines[@]}"; do

@@ -166,6 +166,7 @@ egress: proxy 127.0.0.1:$P_PORT refused CONNECT $T_HOSTPORT: 403 Forbidden"
 		run --separate-stderr bash -c "for f in \$(seq 3 30); do eval \"exec \$f>&-\"; done
 			ulimit -n $n; exec \"$EGRESS\" -x http://127.0.0.1:$dead 127.0.0.1 22" </dev/null
 		refute_stderr --partial "Couldn't connect to server"
+		# shellcheck disable=SC2154 # $stderr: set by bats' run --separate-stderr
 		if [[ $stderr == *"Too many open files"* ]]; then
 			assert_equal "$status" 1
 			assert_stderr "egress: cannot open a socket to proxy 127.0.0.1:$dead for 127.0.0.1:22: Too many open files (ulimit -n)"

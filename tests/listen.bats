@@ -77,7 +77,7 @@ _launch_s_server() {
 @test "-L 0: says where it listens; each client gets its own tunnel through tinyproxy" {
 	listen L -x "$TP" -L 0 127.0.0.1 "$BANNER_PORT"
 	grep -qx "egress: listening on 127.0.0.1:$L_PORT" "$L_ERR"
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		run -0 timeout 10 nc -d 127.0.0.1 "$L_PORT"
 		assert_output "$BANNER"
 	done
@@ -96,7 +96,7 @@ _launch_s_server() {
 	listen L -x "$SQ" -L 0 127.0.0.1 "$ECHO1M_PORT"
 	lclient echo "$L_PORT" 20 $((1024 * 1024)) 0.01 >"$BATS_TEST_TMPDIR/echo" &
 	local bg=$!
-	for i in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		run -0 lclient abort "$L_PORT" 300000
 	done
 	wait "$bg"
@@ -378,6 +378,20 @@ activate() {
 	assert_output "asked" # once, for ten tunnels
 	run grep -c "$PROXY_PASS" "$L_ERR"
 	assert_output 0
+}
+
+@test "-L with a long user name and two proxies: a password asked for each proxy" {
+	local ask=$BATS_TEST_TMPDIR/askpass user
+	user=$(printf 'u%.0s' {1..600})
+	# shellcheck disable=SC2016 # expanded by the askpass script
+	printf '#!/bin/sh\nprintf "%%s\\n" "$1" >>"%s.log"\necho pw\n' "$ask" >"$ask"
+	chmod +x "$ask"
+	# Both answers were kept under "user@proxy" cut to 511 bytes, one key for the two
+	# proxies: the first proxy's password went to the second.
+	EGRESS_ASKPASS=$ask listen L -U "$user" -x "http://127.0.0.1:1,http://127.0.0.1:2" \
+		-L 0 127.0.0.1 "$ECHO64K_PORT"
+	run -0 grep -o 'at proxy [^ ]*' "$ask.log"
+	assert_output $'at proxy 127.0.0.1:1:\nat proxy 127.0.0.1:2:'
 }
 
 @test "-D with NTLM: each tunnel runs its own handshake" {

@@ -14,8 +14,9 @@ setup_file() {
 	start_target T --bind-name localhost source "$BATS_FILE_TMPDIR/banner"
 	start_target T2 source "$BATS_FILE_TMPDIR/banner"
 	start_target T3 source "$BATS_FILE_TMPDIR/banner"
-	export MS_LOG=$(ls "$BATS_FILE_TMPDIR"/microsocks-MS.*/log)
-	export PACS=$BATS_FILE_TMPDIR/pacs DEAD_PORT=$(dead_port)
+	MS_LOG=$(ls "$BATS_FILE_TMPDIR"/microsocks-MS.*/log)
+	DEAD_PORT=$(dead_port)
+	export MS_LOG DEAD_PORT PACS=$BATS_FILE_TMPDIR/pacs
 	mkdir -p "$PACS"
 	# localhost through microsocks, 127.0.0.1:T through squid, 127.0.0.1:T2 through
 	# tinyproxy (for any own address), anything else direct.
@@ -238,6 +239,30 @@ ms_saw() {
 	assert_line "PAC http://127.0.0.1:$NS_PORT/x.pac (from --pac): fetched"
 }
 
+@test "a Cache-Control longer than egress reads is no-store, not cut short" {
+	local long
+	long=$(printf 'x%.0s' {1..300})
+	start_fakeproxy LC --header "Cache-Control: x-long=$long, no-store" \
+		--banner-file "$PACS/rules.pac" status 200 OK
+	run -0 egress --explain --pac "http://127.0.0.1:$LC_PORT/x.pac" 127.0.0.1 "$T_PORT"
+	assert_line "PAC http://127.0.0.1:$LC_PORT/x.pac (from --pac): fetched"
+	run -0 egress --explain --pac "http://127.0.0.1:$LC_PORT/x.pac" 127.0.0.1 "$T_PORT"
+	assert_line "PAC http://127.0.0.1:$LC_PORT/x.pac (from --pac): fetched"
+}
+
+@test "a cached copy naming a time no clock shows is not used" {
+	mkdir -p "$BATS_TEST_TMPDIR/web"
+	cp "$PACS/rules.pac" "$BATS_TEST_TMPDIR/web/proxy.pac"
+	start_http PACTMP "$BATS_TEST_TMPDIR/web"
+	local url=http://127.0.0.1:$PACTMP_PORT/proxy.pac
+	banner_via --pac "$url" 127.0.0.1 "$T_PORT"
+	stop_pid "$PACTMP_PID"
+	# Stale, fetched in a year localtime() cannot show: egress crashed saying when.
+	sed -i '3s/.*/99999999999999999 0/' "$XDG_CACHE_HOME"/egress/pac-*
+	run -3 --separate-stderr egress --pac "$url" 127.0.0.1 "$T_PORT" </dev/null
+	assert_stderr --partial "egress: cannot fetch the PAC $url: "
+}
+
 # in_private_net CMD...: CMD as root in private mount, UTS and network namespaces
 # (its own loopback, host name, /etc/hosts and /etc/resolv.conf). Skips elsewhere.
 in_private_net() {
@@ -329,4 +354,25 @@ in_private_net() {
 	PATH=$BATS_TEST_TMPDIR/bin:$PATH run -0 egress --explain --pac auto 127.0.0.1 "$T_PORT"
 	assert_line "PAC file://$PACS/rules.pac (from --pac): GNOME's proxy settings; read from the file"
 	assert_line "way 1: http://127.0.0.1:$SQUID_PORT (from PAC file://$PACS/rules.pac)"
+}
+
+@test "--pac auto: a GNOME autoconfig-url too long to keep is not used, nor cut short" {
+	local url
+	url="http://127.0.0.1:$PACWEB_PORT/rules.pac?$(printf 'q%.0s' {1..300})"
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cat >"$BATS_TEST_TMPDIR/bin/gsettings" <<-EOF
+		#!/bin/sh
+		case "\$*" in
+		"get org.gnome.system.proxy mode") echo "'auto'" ;;
+		"get org.gnome.system.proxy autoconfig-url") echo "'$url'" ;;
+		*) exit 1 ;;
+		esac
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bin/gsettings"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run --separate-stderr \
+		egress --explain --connect-timeout 1 --pac auto 127.0.0.1 "$T_PORT"
+	assert_stderr --partial "egress: GNOME's autoconfig-url is longer than 299 bytes; not used"
+	# Its first 299 bytes were fetched as if they were the URL.
+	run grep -c 'rules.pac?q' "$PACWEB_LOG"
+	assert_output 0
 }

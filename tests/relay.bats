@@ -146,6 +146,7 @@ now_ms() {
 	local err=$BATS_TEST_TMPDIR/err
 	# sleep keeps stdin open (bash does not wait for it); the 64 MiB download is far
 	# from done when head leaves.
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	run -0 timeout 10 bash -c '"$1" -x "$2" 127.0.0.1 "$3" 2>"$4" < <(exec sleep 20) | head -c 10 >/dev/null
 		echo "${PIPESTATUS[0]}"' _ "$EGRESS" "$TINY" "$SOURCE_PORT" "$err"
 	assert_output 1
@@ -154,6 +155,7 @@ now_ms() {
 
 @test "stdout's reader goes away after stdin ended: exit 0 (git closes both pipes)" {
 	local err=$BATS_TEST_TMPDIR/err
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	run -0 timeout 10 bash -c '"$1" -x "$2" 127.0.0.1 "$3" </dev/null 2>"$4" | head -c 10 >/dev/null
 		echo "${PIPESTATUS[0]}"' _ "$EGRESS" "$TINY" "$SOURCE_PORT" "$err"
 	assert_output 0

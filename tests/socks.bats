@@ -82,6 +82,7 @@ through() {
 # down_intact URL / up_intact URL: 16 MiB each way through URL, by sha256.
 down_intact() {
 	local out=$BATS_TEST_TMPDIR/out
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	run -0 --separate-stderr bash -c '"$1" -x "$2" 127.0.0.1 "$3" </dev/null >"$4"' \
 		_ "$EGRESS" "$1" "$SOURCE_PORT" "$out"
 	assert_equal "$(sha "$out")" "$BIG_SHA"

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum front_step b = parse_all(data + 1, size - 1, cut, &t2, why2, sizeof(why2));
 	if (a != b)
 		abort();
-	if (a == FRONT_TARGET && (strcmp(t1.host, t2.host) || t1.port != t2.port))
+	if (a == FRONT_TARGET && (strcmp(t1.host, t2.host) != 0 || t1.port != t2.port))
 		abort();
 	if (a == FRONT_REFUSE)
 		fuzz_check_line(why1);

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	secret_free(pass);
 	login = pass = NULL;
 	netrc_lookup(s, "proxy.example", "alice", &login, &pass);
-	if (login && strcmp(login, "alice"))
+	if (login && strcmp(login, "alice") != 0)
 		abort();
 	free(login);
 	secret_free(pass);

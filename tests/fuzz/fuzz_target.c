@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (parse_target(argc, argv, &e, err, sizeof(err))) {
 		char *one[1] = { (char *)endpoint_str(&e, again, sizeof(again)) };
-		if (!parse_target(1, one, &e2, err, sizeof(err)) || strcmp(e.host, e2.host) ||
+		if (!parse_target(1, one, &e2, err, sizeof(err)) || strcmp(e.host, e2.host) != 0 ||
 		    e.port != e2.port || e.ipv6 != e2.ipv6)
 			abort();
 	} else {

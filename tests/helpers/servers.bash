@@ -22,6 +22,7 @@ _start_python() {
 	local script=$1 name=$2 dir pid
 	shift 2
 	dir=$(newdir "$script-$name")
+	# shellcheck disable=SC2153 # HELPERS: set by common.bash, which sources this file
 	"$PYTHON" "$HELPERS/$script.py" --port-file "$dir/port" --log "$dir/log" "$@" \
 		</dev/null >"$dir/out" 2>&1 3>&- &
 	pid=$!
@@ -70,6 +71,7 @@ start_http() {
 	_set "${name}_LOG" "$log"
 }
 
+# shellcheck disable=SC2154 # _http_root, _http_log: set by start_http for the call
 _launch_http() {
 	"$PYTHON" -m http.server --bind 127.0.0.1 --directory "$_http_root" "$1" \
 		</dev/null >"$_http_log" 2>&1 3>&- &

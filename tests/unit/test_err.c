@@ -17,7 +17,7 @@ static bool man_row(const char *man, int n, char *out, size_t outsz)
 
 	if (!s)
 		return false;
-	snprintf(head, sizeof(head), "\n|  %d\n:  ", n);
+	tap_fmt(head, sizeof(head), "\n|  %d\n:  ", n);
 	s = strstr(s, head);
 	if (!s)
 		return false;
@@ -35,16 +35,28 @@ static char *slurp(const char *path)
 	long n;
 	if (!f)
 		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)n + 1);
+	/* ftell's -1 would have read into a buffer of none. */
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+		n = -1;
+	text = n < 0 ? NULL : calloc(1, (size_t)n + 1);
 	if (text && fread(text, 1, (size_t)n, f) != (size_t)n) {
 		free(text);
 		text = NULL;
 	}
-	fclose(f);
+	(void)fclose(f); /* read only */
 	return text;
+}
+
+/* A sentence longer than its buffer is cut, and says so. */
+static void test_cut(void)
+{
+	char err[16];
+
+	CHECK(!err_printf(err, sizeof(err), "%s", "short") && !strcmp(err, "short"));
+	CHECK(!err_printf(err, sizeof(err), "%s", "fifteen bytes..") &&
+	      !strcmp(err, "fifteen bytes.."));
+	CHECK(!err_printf(err, sizeof(err), "a sentence of %d bytes", 22) &&
+	      !strcmp(err, "a sentence o..."));
 }
 
 int main(int argc, char **argv)
@@ -54,15 +66,16 @@ int main(int argc, char **argv)
 	FILE *f = open_memstream(&help, &len);
 
 	cli_print_help(f);
-	fclose(f);
+	CHECK(fclose(f) == 0); /* which also puts the text in help */
 	CHECK(man != NULL);
 	for (int e = 0; e < EGRESS_ERR_COUNT; e++) {
-		snprintf(item, sizeof(item), "%d %s", e, err_words((enum egress_err)e));
+		tap_fmt(item, sizeof(item), "%d %s", e, err_words((enum egress_err)e));
 		CHECK(strstr(help, item) != NULL);
 		CHECK(man && man_row(man, e, row, sizeof(row)) &&
 		      !strcmp(row, err_meaning((enum egress_err)e)));
 	}
 	CHECK(!man || !man_row(man, EGRESS_ERR_COUNT, row, sizeof(row)));
+	test_cut();
 	free(help);
 	free(man);
 	return tap_done();

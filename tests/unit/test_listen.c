@@ -54,10 +54,11 @@ static void opening(void)
 	if (n != 1)
 		return;
 	CHECK(listen_is_loopback(fds[0], where, sizeof(where)));
-	CHECK(!strncmp(where, "127.0.0.1:", 10) && atoi(where + 10) > 0);
+	long port = strtol(where + 10, NULL, 10);
+	CHECK(!strncmp(where, "127.0.0.1:", 10) && port > 0 && port < 65536);
 	/* A second socket on the same port is refused, with the address in the error. */
 	struct listen_addr again = a;
-	again.port = (uint16_t)atoi(where + 10);
+	again.port = (uint16_t)port;
 	int more[LISTEN_FDS_MAX];
 	CHECK(listen_addr_open(&again, more, err, sizeof(err)) == 0);
 	CHECK(strstr(err, "cannot listen on 127.0.0.1:") && strstr(err, "in use"));
@@ -83,7 +84,7 @@ static void inherited(void)
 	setenv("LISTEN_PID", "1", 1);
 	setenv("LISTEN_FDS", "1", 1);
 	CHECK(listen_inherited(fds, err, sizeof(err)) == 0); /* another process's */
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	tap_fmt(pid, sizeof(pid), "%d", (int)getpid());
 	setenv("LISTEN_PID", pid, 1);
 	setenv("LISTEN_FDS", "x", 1);
 	CHECK(listen_inherited(fds, err, sizeof(err)) == -1 && strstr(err, "LISTEN_FDS=x"));
@@ -91,14 +92,14 @@ static void inherited(void)
 	/* fd 3 is not a listening socket here. */
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd >= 0 && fd != 3) {
-		dup2(fd, 3);
+		CHECK(dup2(fd, 3) == 3);
 		close(fd);
 	}
 	setenv("LISTEN_PID", pid, 1);
 	setenv("LISTEN_FDS", "1", 1);
 	CHECK(listen_inherited(fds, err, sizeof(err)) == -1 && strstr(err, "not a listening"));
 	CHECK(parse("0") && listen_addr_open(&a, fds, err, sizeof(err)) == 1);
-	dup2(fds[0], 3);
+	CHECK(dup2(fds[0], 3) == 3);
 	close(fds[0]);
 	setenv("LISTEN_PID", pid, 1);
 	setenv("LISTEN_FDS", "1", 1);

@@ -27,10 +27,10 @@ static bool choose(const char *proxy, const char *noproxy, const char *const *en
 {
 	static char proxy_copy[256];
 	config_init(&cfg);
-	snprintf(cfg.target.host, sizeof(cfg.target.host), "%s", host);
+	tap_fmt(cfg.target.host, sizeof(cfg.target.host), "%s", host);
 	cfg.target.port = 22;
 	if (proxy) {
-		snprintf(proxy_copy, sizeof(proxy_copy), "%s", proxy);
+		tap_fmt(proxy_copy, sizeof(proxy_copy), "%s", proxy);
 		cfg.proxy = proxy_copy;
 	}
 	cfg.noproxy = noproxy;
@@ -65,7 +65,7 @@ static void test_direct(void)
 static void test_proxies(void)
 {
 	CHECK(choose("http://a:1,socks5h://b", NULL, ENV("EGRESS_PROXY", "http://e"), "h"));
-	CHECK(r.n == 2 && r.v[0].proxy && r.v[1].proxy);
+	REQUIRE(r.n == 2 && r.v[0].proxy && r.v[1].proxy);
 	CHECK(r.v[0].proxy->scheme == PROXY_HTTP && !strcmp(r.v[0].proxy->addr.host, "a") &&
 	      r.v[0].proxy->addr.port == 1);
 	CHECK(r.v[1].proxy->scheme == PROXY_SOCKS5H && r.v[1].proxy->addr.port == 1080);
@@ -148,7 +148,7 @@ static void test_pac_source(void)
 	route_free(&r);
 	config_init(&cfg);
 	cfg.pac = "http://pac/p.pac";
-	snprintf(cfg.target.host, sizeof(cfg.target.host), "t");
+	tap_fmt(cfg.target.host, sizeof(cfg.target.host), "t");
 	fake_env = ENV("EGRESS_PROXY", "http://e");
 	CHECK(route_choose(&cfg, &cfg.target, fake_get, &r, &why) && r.n == 0 &&
 	      !strcmp(r.pac, "http://pac/p.pac") && !strcmp(r.pac_origin, "--pac"));

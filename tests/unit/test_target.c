@@ -16,15 +16,15 @@ static char arg0[512], arg1[512];
 static int target1(const char *a, struct endpoint *e)
 {
 	char *argv[] = { arg0 };
-	snprintf(arg0, sizeof(arg0), "%s", a);
+	tap_fmt(arg0, sizeof(arg0), "%s", a);
 	return parse_target(1, argv, e, err, sizeof(err));
 }
 
 static int target2(const char *h, const char *p, struct endpoint *e)
 {
 	char *argv[] = { arg0, arg1 };
-	snprintf(arg0, sizeof(arg0), "%s", h);
-	snprintf(arg1, sizeof(arg1), "%s", p);
+	tap_fmt(arg0, sizeof(arg0), "%s", h);
+	tap_fmt(arg1, sizeof(arg1), "%s", p);
 	return parse_target(2, argv, e, err, sizeof(err));
 }
 
