@@ -2,6 +2,26 @@
 # Installed as .../bash-completion/completions/egress; can also be sourced directly.
 # Works with or without the bash-completion package (which adds known_hosts names).
 
+# Values of KEY (proxy, pac) written in the user's config file.
+_egress_config_values() {
+	local file=${XDG_CONFIG_HOME:-$HOME/.config}/egress/config
+	[[ -r $file ]] || return 0
+	sed -nE "s/^[[:space:]]*(--)?$1([[:space:]]*=[[:space:]]*|[[:space:]]+)\"?([^\"[:space:]]+).*/\\3/p" -- "$file"
+}
+
+# Host names from ~/.ssh/known_hosts and the Host lines of ~/.ssh/config, as ssh's
+# completion offers them (hashed entries and patterns left out).
+_egress_hosts() {
+	if [[ -r ~/.ssh/known_hosts ]]; then
+		sed -nE '/^[|@#]/d; s/[[:space:]].*//; s/,/\n/g; p' ~/.ssh/known_hosts |
+			sed -E 's/^\[([^]]+)\]:[0-9]+$/\1/'
+	fi
+	if [[ -r ~/.ssh/config ]]; then
+		sed -nE 's/^[[:space:]]*[Hh][Oo][Ss][Tt][[:space:]]+//p' ~/.ssh/config | tr ' ' '\n' |
+			grep -v '[*?!]' | grep -v '^$'
+	fi
+}
+
 _egress() {
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local opts_arg='-x --proxy --noproxy -H --proxy-header -A --user-agent
@@ -27,7 +47,12 @@ _egress() {
 		return
 		;;
 	--pac)
-		mapfile -t COMPREPLY < <(compgen -W auto -- "$word"; compgen -f -- "$word")
+		mapfile -t COMPREPLY < <(compgen -W "auto $(_egress_config_values pac)" -- "$word"
+			compgen -f -- "$word")
+		return
+		;;
+	-x | --proxy)
+		mapfile -t COMPREPLY < <(compgen -W "$(_egress_config_values proxy)" -- "$word")
 		return
 		;;
 	--proxy-auth)
@@ -38,7 +63,7 @@ _egress() {
 		mapfile -t COMPREPLY < <(compgen -d -- "$word")
 		return
 		;;
-	-x | --proxy | --noproxy | -H | --proxy-header | -A | --user-agent | \
+	--noproxy | -H | --proxy-header | -A | --user-agent | \
 		--proxy-pinnedpubkey | -U | --proxy-user | --proxy-auth-hosts | --connect-timeout | \
 		--idle-timeout | --keepalive | --eof-timeout | -L | --listen | -D | --dynamic | \
 		--max-conns | --drain)
@@ -77,7 +102,7 @@ _egress() {
 	if declare -F _known_hosts_real >/dev/null 2>&1; then
 		_known_hosts_real -- "$cur"
 	else
-		mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "$(_egress_hosts)" -- "$cur")
 	fi
 } && complete -F _egress egress
 

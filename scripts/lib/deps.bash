@@ -9,6 +9,7 @@ EGRESS_DEPS=(
 	tinyproxy squid microsocks dante-server openssh-server openssh-client git openssl socat
 	netcat-openbsd stunnel4 iproute2 # ss(8): the keepalive tests read socket timers
 	curl   # a SOCKS and HTTP CONNECT client of listen mode's -D
+	zsh fish # the completions are tested in the shells themselves
 	systemd # systemd-socket-activate: listen mode under socket activation
 	krb5-kdc krb5-admin-server krb5-user # a Kerberos realm for Negotiate proxy auth
 	# The static archives behind meson's static-libcurl (start-up; see meson.build).
