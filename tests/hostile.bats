@@ -288,25 +288,30 @@ whole_and_split() {
 
 # --- Slow replies: --connect-timeout bounds the whole reply.
 
-@test "trickle: a status line a byte every 50 ms, forever, is stopped by --connect-timeout 2, exit 6" {
-	start_fakeproxy P trickle 50 'HTTP/1.1 200 ' x
+# trickled LINE FAKEPROXY-ARGS...: egress under --connect-timeout 2 through a fake
+# proxy that trickles its reply: exit 6 with LINE (%P for the proxy, %T the target)
+# and nothing on stdout, within 4 s, and the proxy saw egress go.
+trickled() {
+	local line=$1
+	shift
+	start_fakeproxy P "$@"
 	via P --connect-timeout 2
 	assert_equal "$status" 6
 	assert_output ''
-	assert_stderr "egress: proxy 127.0.0.1:$P_PORT did not answer CONNECT $T_HOSTPORT within 2 s"
+	line=${line//%P/127.0.0.1:$P_PORT}
+	assert_stderr "${line//%T/$T_HOSTPORT}"
 	assert_within 4000
-	# The proxy saw egress go.
 	wait_log "$P_LOG" '^trickle-stopped ' || fail "the proxy still sends: $(cat "$P_LOG")"
 }
 
+@test "trickle: a status line a byte every 50 ms, forever, is stopped by --connect-timeout 2, exit 6" {
+	trickled "egress: proxy %P did not answer CONNECT %T within 2 s" \
+		trickle 50 'HTTP/1.1 200 ' x
+}
+
 @test "trickle: header lines a byte every 20 ms after a 200 status line, exit 6, the status named" {
-	start_fakeproxy P trickle 20 'HTTP/1.1 200 OK\r\n' 'X-Slow: a\r\n'
-	via P --connect-timeout 2
-	assert_equal "$status" 6
-	assert_output ''
-	assert_stderr "egress: proxy 127.0.0.1:$P_PORT began its reply to CONNECT $T_HOSTPORT (200 OK) but did not finish it within 2 s"
-	assert_within 4000
-	wait_log "$P_LOG" '^trickle-stopped ' || fail "the proxy still sends: $(cat "$P_LOG")"
+	trickled "egress: proxy %P began its reply to CONNECT %T (200 OK) but did not finish it within 2 s" \
+		trickle 20 'HTTP/1.1 200 OK\r\n' 'X-Slow: a\r\n'
 }
 
 # --- Connections that end badly.

@@ -51,6 +51,18 @@ lclient() {
 	timeout -k 5 120 "$PYTHON" "$HELPERS/lclient.py" "$@"
 }
 
+# listen_denying NAME PROXY: a -D front (as listen NAME) whose config file sends
+# denied.localhost to the fake proxy that answers 403, everything else to PROXY.
+listen_denying() {
+	cat >"$BATS_TEST_TMPDIR/config" <<-EOF
+		host denied.localhost
+		  proxy http://127.0.0.1:$DENY_PORT
+		host *
+		  proxy $2
+	EOF
+	listen "$1" --config "$BATS_TEST_TMPDIR/config" -D 0
+}
+
 # socks5_banner PORT [HOST]: a SOCKS5 client of the front on PORT gets its tunnel
 # (reply 0x00) to the banner target, by HOST (127.0.0.1 unless given), and the banner.
 socks5_banner() {
@@ -188,13 +200,7 @@ _launch_s_server() {
 }
 
 @test "-D: one refused CONNECT among live tunnels; two targets routed two ways by config" {
-	cat >"$BATS_TEST_TMPDIR/config" <<-EOF
-		host denied.localhost
-		  proxy http://127.0.0.1:$DENY_PORT
-		host *
-		  proxy $TP
-	EOF
-	listen D --config "$BATS_TEST_TMPDIR/config" -D 0
+	listen_denying D "$TP"
 	run -0 lclient socks5 "$D_PORT" denied.localhost 22
 	assert_output "rep 0x05"
 	socks5_banner "$D_PORT"
@@ -403,13 +409,7 @@ activate() {
 }
 
 @test "one refused CONNECT while 20 tunnels move data: they all finish, byte for byte" {
-	cat >"$BATS_TEST_TMPDIR/config" <<-EOF
-		host denied.localhost
-		  proxy http://127.0.0.1:$DENY_PORT
-		host *
-		  proxy $SQ
-	EOF
-	listen D --config "$BATS_TEST_TMPDIR/config" -D 0
+	listen_denying D "$SQ"
 	listen L -x "http://127.0.0.1:$D_PORT" -L 0 127.0.0.1 "$ECHO1M_PORT"
 	lclient echo "$L_PORT" 20 $((1024 * 1024)) 0.02 >"$BATS_TEST_TMPDIR/echo" &
 	local bg=$!

@@ -23,10 +23,13 @@ fi
 HELPERS=$BATS_TEST_DIRNAME/helpers
 # scripts/test --valgrind: every egress of the suite runs under memcheck, through a
 # script that needs no environment (see tests/helpers/valgrind-egress).
+# Written once a run; every test of the run then finds $EGRESS pointing at it.
 if [[ -n ${EGRESS_VALGRIND_LOGS:-} && $EGRESS != "$BATS_RUN_TMPDIR/valgrind-egress" ]]; then
-	printf '#!/bin/sh\nexec %q %q %q "$@"\n' "$HELPERS/valgrind-egress" \
-		"$EGRESS_VALGRIND_LOGS" "$EGRESS" >"$BATS_RUN_TMPDIR/valgrind-egress"
-	chmod +x "$BATS_RUN_TMPDIR/valgrind-egress"
+	if [[ ! -x $BATS_RUN_TMPDIR/valgrind-egress ]]; then
+		printf '#!/bin/sh\nexec %q %q %q "$@"\n' "$HELPERS/valgrind-egress" \
+			"$EGRESS_VALGRIND_LOGS" "$EGRESS" >"$BATS_RUN_TMPDIR/valgrind-egress"
+		chmod +x "$BATS_RUN_TMPDIR/valgrind-egress"
+	fi
 	EGRESS=$BATS_RUN_TMPDIR/valgrind-egress
 fi
 export EGRESS
@@ -34,8 +37,10 @@ export EGRESS
 # not_under_valgrind WHAT: skip a test that looks at what only the real process shows
 # (valgrind keeps the first argv, environment and core dump to itself).
 not_under_valgrind() {
-	[[ -z ${EGRESS_VALGRIND_LOGS:-} ]] || skip "under valgrind, $1 is valgrind's own"
+	[[ -z ${EGRESS_VALGRIND_LOGS:-} ]] ||
+		skip "under valgrind, $1 is valgrind's own (the plain and sanitizer runs check it)"
 }
+
 if [[ -z ${PYTHON:-} ]]; then
 	if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
