@@ -364,9 +364,9 @@ activate() {
 
 @test "the example systemd units are what the tests run" {
 	local unit=$BATS_TEST_DIRNAME/../contrib/systemd
-	grep -qx 'ListenStream=127.0.0.1:1080' "$unit/egress-socks.socket"
-	grep -q '^ExecStart=/usr/bin/egress -D ' "$unit/egress-socks.service"
-	grep -qx 'Accept=no' "$unit/egress-socks.socket"
+	grep -qx 'ListenStream=127.0.0.1:1080' "$unit/egress-socks.socket.in"
+	grep -q '^ExecStart=@bindir@/egress -D ' "$unit/egress-socks.service.in"
+	grep -qx 'Accept=no' "$unit/egress-socks.socket.in"
 }
 
 @test "-L with Basic: the password asked once at start (askpass), every tunnel authenticates" {
