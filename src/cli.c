@@ -85,6 +85,9 @@ struct cli_option {
 	check_fn *check;     /* KIND_PATH, KIND_STRING, KIND_LIST; NULL: anything */
 	apply_fn *apply;     /* KIND_CUSTOM */
 	const char *metavar; /* NULL: takes no value */
+	/* Its line in --help, which stays one screen: the everyday options have one
+	 * (a short option without one shares the line before), the others are only
+	 * named there, and egress(1) describes every one. */
 	const char *help;
 };
 
@@ -97,168 +100,158 @@ static apply_fn apply_proxy, apply_keepalive, apply_user, apply_auth, apply_fami
 
 static const struct cli_option options[] = {
 	{ "proxy", 'x', OPT_PROXY, KIND_CUSTOM, 0, NULL, apply_proxy, "URL[,URL...]",
-	  "[SCHEME://][USER[:PASS]@]HOST[:PORT]; SCHEME is\n"
-	  "http (port 8080), https (TLS to the proxy; port\n"
-	  "443), socks4, socks4a, socks5 or socks5h (port\n"
-	  "1080); a list is tried in order; \"\" or direct\n"
-	  "means no proxy, whatever the environment says" },
-	{ "pac", 0, OPT_PAC, KIND_STRING, AT(pac), check_pac, NULL, "URL|auto",
-	  "ask this proxy auto-config script (http://,\n"
-	  "https://, file:// or a path; auto: find it by\n"
-	  "WPAD) for the proxies; -x wins over it" },
-	{ "noproxy", 0, OPT_NOPROXY, KIND_STRING, AT(noproxy), NULL, NULL, "LIST",
-	  "hosts reached directly: names, domains, IPs,\n"
-	  "CIDR blocks, or * (the rules of no_proxy)" },
+	  "[SCHEME://][USER[:PASS]@]HOST[:PORT], SCHEME\n"
+	  "http, https, socks4(a), socks5(h); \"\": none" },
+	{ "pac", 0, OPT_PAC, KIND_STRING, AT(pac), check_pac, NULL, "URL|auto", NULL },
+	{ "noproxy", 0, OPT_NOPROXY, KIND_STRING, AT(noproxy), NULL, NULL, "LIST", NULL },
 	{ "proxy-header", 'H', OPT_PROXY_HEADER, KIND_LIST, AT(headers), check_header, NULL,
-	  "\"NAME: VALUE\"", "add a header to the CONNECT request (repeatable)" },
+	  "HEADER", "\"Name: value\" for CONNECT (repeatable)" },
 	{ "user-agent", 'A', OPT_USER_AGENT, KIND_STRING, AT(user_agent), check_user_agent, NULL,
-	  "STRING", "User-Agent of the CONNECT request" },
+	  "STRING", "User-Agent of CONNECT" },
 	{ "proxy-cacert", 0, OPT_PROXY_CACERT, KIND_PATH, AT(proxy_cacert), NULL, NULL, "FILE",
-	  "CA certificates to verify an https:// proxy with" },
+	  NULL },
 	{ "proxy-capath", 0, OPT_PROXY_CAPATH, KIND_PATH, AT(proxy_capath), NULL, NULL, "DIR",
-	  "directory of CA certificates (c_rehash form)" },
+	  NULL },
 	{ "proxy-insecure", 0, OPT_PROXY_INSECURE, KIND_FLAG, AT(proxy_insecure), NULL, NULL, NULL,
-	  "do not verify the https:// proxy's certificate" },
+	  NULL },
 	{ "proxy-pinnedpubkey", 0, OPT_PROXY_PINNEDPUBKEY, KIND_STRING, AT(proxy_pinnedpubkey),
-	  check_pinnedpubkey, NULL, "sha256//HASH", "accept only this public key from the proxy" },
-	{ "proxy-cert", 0, OPT_PROXY_CERT, KIND_PATH, AT(proxy_cert), NULL, NULL, "FILE",
-	  "client certificate for the https:// proxy (PEM)" },
-	{ "proxy-key", 0, OPT_PROXY_KEY, KIND_PATH, AT(proxy_key), NULL, NULL, "FILE",
-	  "its private key (PEM)" },
+	  check_pinnedpubkey, NULL, "sha256//HASH", NULL },
+	{ "proxy-cert", 0, OPT_PROXY_CERT, KIND_PATH, AT(proxy_cert), NULL, NULL, "FILE", NULL },
+	{ "proxy-key", 0, OPT_PROXY_KEY, KIND_PATH, AT(proxy_key), NULL, NULL, "FILE", NULL },
 	{ "proxy-user", 'U', OPT_PROXY_USER, KIND_CUSTOM, 0, NULL, apply_user, "USER[:PASS]",
-	  "proxy user; without PASS the password comes\n"
-	  "from EGRESS_PROXY_PASSWORD, netrc, askpass or\n"
-	  "the terminal" },
-	{ "proxy-auth", 0, OPT_PROXY_AUTH, KIND_CUSTOM, 0, NULL, apply_auth, "METHOD",
-	  "any (default), anysafe, basic, digest, ntlm or\n"
-	  "negotiate (Kerberos; no user: the ticket cache)" },
+	  "proxy user; no PASS: netrc, askpass, terminal" },
+	{ "proxy-auth", 0, OPT_PROXY_AUTH, KIND_CUSTOM, 0, NULL, apply_auth, "METHOD", NULL },
 	{ "proxy-auth-hosts", 0, OPT_PROXY_AUTH_HOSTS, KIND_STRING, AT(proxy_auth_hosts),
-	  check_patterns, NULL, "PATTERNS",
-	  "proxies from a PAC that may be sent a password:\n"
-	  "host patterns (*, ?, !), comma-separated" },
+	  check_patterns, NULL, "PATTERNS", NULL },
 	{ "netrc-file", 0, OPT_NETRC_FILE, KIND_PATH, AT(netrc_file), check_netrc, NULL, "FILE",
-	  "read proxy credentials from FILE, not ~/.netrc" },
+	  NULL },
 	{ "connect-timeout", 0, OPT_CONNECT_TIMEOUT, KIND_SECS, AT(connect_timeout_ms), NULL, NULL,
-	  "SECS",
-	  "bound on reaching the proxy and its CONNECT\n"
-	  "reply (default 30)" },
+	  "SECS", NULL },
 	{ "idle-timeout", 0, OPT_IDLE_TIMEOUT, KIND_SECS, AT(idle_timeout_ms), NULL, NULL, "SECS",
-	  "close the tunnel after SECS without a byte\n"
-	  "either way (exit 6)" },
-	{ "keepalive", 0, OPT_KEEPALIVE, KIND_CUSTOM, 0, NULL, apply_keepalive, "SECS",
-	  "send TCP keepalive probes after SECS idle\n"
-	  "(1 to 32767)" },
-	{ "half-close", 0, OPT_HALF_CLOSE, KIND_FLAG, AT(half_close), NULL, NULL, NULL,
-	  "forward stdin EOF through the proxy too (squid\n"
-	  "and tinyproxy then drop the whole tunnel); not\n"
-	  "with https://" },
+	  NULL },
+	{ "keepalive", 0, OPT_KEEPALIVE, KIND_CUSTOM, 0, NULL, apply_keepalive, "SECS", NULL },
+	{ "half-close", 0, OPT_HALF_CLOSE, KIND_FLAG, AT(half_close), NULL, NULL, NULL, NULL },
 	{ "eof-timeout", 0, OPT_EOF_TIMEOUT, KIND_SECS, AT(eof_timeout_ms), NULL, NULL, "SECS",
-	  "exit SECS after stdin EOF if the far side has\n"
-	  "not closed by then" },
+	  NULL },
 	{ "fdpass", 'F', OPT_FDPASS, KIND_FLAG, AT(fdpass), NULL, NULL, NULL,
-	  "pass the connected socket to ssh over stdout\n"
-	  "and exit (ssh's ProxyUseFdpass yes): no relay\n"
-	  "process remains; not with https://" },
+	  "hand ssh the socket (ProxyUseFdpass) and exit" },
 	{ "listen", 'L', OPT_LISTEN, KIND_CUSTOM, 0, NULL, apply_listen, "[BIND:]LPORT",
-	  "serve HOST PORT on a local port: a tunnel for\n"
-	  "each connection (BIND 127.0.0.1 unless given;\n"
-	  "*: every address; LPORT 0: any free port)" },
+	  "serve HOST PORT on a local port" },
 	{ "dynamic", 'D', OPT_DYNAMIC, KIND_CUSTOM, 0, NULL, apply_listen, "[BIND:]LPORT",
-	  "a local SOCKS4/4a/5 and HTTP CONNECT proxy:\n"
-	  "each client names its target; no HOST PORT" },
-	{ "inetd", 0, OPT_INETD, KIND_CUSTOM, 0, NULL, apply_listen, NULL,
-	  "as -D for the one client on stdin (inetd,\n"
-	  "systemd Accept=yes)" },
-	{ "max-conns", 0, OPT_MAX_CONNS, KIND_CUSTOM, 0, NULL, apply_max_conns, "N",
-	  "listen mode: most tunnels at once (default 1024)" },
-	{ "drain", 0, OPT_DRAIN, KIND_SECS, AT(drain_ms), NULL, NULL, "SECS",
-	  "listen mode: on SIGTERM, let tunnels run SECS\n"
-	  "more (default 5)" },
+	  "a local SOCKS4/4a/5 and HTTP CONNECT proxy" },
+	{ "inetd", 0, OPT_INETD, KIND_CUSTOM, 0, NULL, apply_listen, NULL, NULL },
+	{ "max-conns", 0, OPT_MAX_CONNS, KIND_CUSTOM, 0, NULL, apply_max_conns, "N", NULL },
+	{ "drain", 0, OPT_DRAIN, KIND_SECS, AT(drain_ms), NULL, NULL, "SECS", NULL },
 	{ "ipv4", '4', OPT_IPV4, KIND_CUSTOM, 0, NULL, apply_family, NULL,
-	  "resolve names to IPv4 addresses only" },
-	{ "ipv6", '6', OPT_IPV6, KIND_CUSTOM, 0, NULL, apply_family, NULL,
-	  "resolve names to IPv6 addresses only" },
-	{ "config", 0, OPT_CONFIG, KIND_PATH, AT(config_file), NULL, NULL, "FILE",
-	  "read this config file, not ~/.config/egress/config\n"
-	  "and /etc/egress/config" },
-	{ "no-config", 0, OPT_NO_CONFIG, KIND_FLAG, AT(no_config), NULL, NULL, NULL,
-	  "read no config file" },
-	{ "explain", 0, OPT_EXPLAIN, KIND_FLAG, AT(explain), NULL, NULL, NULL,
-	  "connect to nothing: print the config files read\n"
-	  "and each way the target would be tried, and why" },
+	  "IPv4 or IPv6 addresses only" },
+	{ "ipv6", '6', OPT_IPV6, KIND_CUSTOM, 0, NULL, apply_family, NULL, NULL },
+	{ "config", 0, OPT_CONFIG, KIND_PATH, AT(config_file), NULL, NULL, "FILE", NULL },
+	{ "no-config", 0, OPT_NO_CONFIG, KIND_FLAG, AT(no_config), NULL, NULL, NULL, NULL },
+	{ "explain", 0, OPT_EXPLAIN, KIND_FLAG, AT(explain), NULL, NULL, NULL, NULL },
 	{ "verbose", 'v', OPT_VERBOSE, KIND_FLAG, AT(verbose), NULL, NULL, NULL,
-	  "show the proxy conversation on stderr" },
-	{ "quiet", 'q', OPT_QUIET, KIND_FLAG, AT(quiet), NULL, NULL, NULL,
-	  "no warnings (errors are still shown)" },
-	{ "help", 'h', OPT_HELP, KIND_ACTION, 0, NULL, NULL, NULL, "show this help and exit" },
-	{ "version", 'V', OPT_VERSION, KIND_ACTION, 0, NULL, NULL, NULL,
-	  "show the versions of egress and libcurl, exit" },
+	  "the proxy conversation on stderr; no warnings" },
+	{ "quiet", 'q', OPT_QUIET, KIND_FLAG, AT(quiet), NULL, NULL, NULL, NULL },
+	{ "help", 'h', OPT_HELP, KIND_ACTION, 0, NULL, NULL, NULL,
+	  "this help; the versions of egress and libcurl" },
+	{ "version", 'V', OPT_VERSION, KIND_ACTION, 0, NULL, NULL, NULL, NULL },
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 _Static_assert(OPT_VERSION - OPT_PROXY < 64, "a setting per bit of struct option_marks");
 
-/* Exit status words, as many as fit on a line of 79 columns. */
-static void print_exit_statuses(FILE *f)
+/* Append the items to the lines of f, which has col columns on its current line,
+ * wrapping before an item that would pass column 79; returns the new col. */
+static size_t print_wrapped(FILE *f, size_t col, const char *item)
 {
-	size_t col = (size_t)fprintf(f, "Exit status:");
-	char item[80];
-
-	for (int e = 0; e <= EGRESS_ERR_COUNT; e++) {
-		if (e < EGRESS_ERR_COUNT)
-			err_printf(item, sizeof(item), " %d %s%s", e, err_words((enum egress_err)e),
-				   e + 1 < EGRESS_ERR_COUNT ? "," : ".");
-		else
-			err_printf(item, sizeof(item), " See egress(1).");
-		if (col + strlen(item) > 79) {
-			fputc('\n', f);
-			col = 0;
-		}
-		col += (size_t)fprintf(f, "%s", col ? item : item + 1);
+	if (col > 0 && col + 1 + strlen(item) > 79) {
+		fputc('\n', f);
+		col = 0;
 	}
-	fputc('\n', f);
+	return col + (size_t)fprintf(f, "%s%s", col ? " " : "", item);
+}
+
+/* Whether options[i] is printed on the line of the one before it (-6 with -4). */
+static bool shares_line(size_t i)
+{
+	return i > 0 && i < NOPTIONS && options[i].short_name && !options[i].help &&
+	       options[i - 1].short_name && options[i - 1].help;
+}
+
+/* "  -x, --proxy URL" (and "  -4, --ipv4  -6, --ipv6" for a pair) for options[i];
+ * returns the index of the next row. */
+static size_t help_left(char *left, size_t size, size_t i)
+{
+	const struct cli_option *o = &options[i];
+	const char *sp = o->metavar ? " " : "", *mv = o->metavar ? o->metavar : "";
+
+	if (o->short_name)
+		err_printf(left, size, "  -%c, --%s%s%s", o->short_name, o->name, sp, mv);
+	else
+		err_printf(left, size, "      --%s%s%s", o->name, sp, mv);
+	if (shares_line(i + 1)) {
+		size_t len = strlen(left);
+		err_printf(left + len, size - len, "%*s-%c, --%s", (int)(len < 16 ? 16 - len : 1),
+			   "", options[i + 1].short_name, options[i + 1].name);
+		return i + 2;
+	}
+	return i + 1;
 }
 
 void cli_print_help(FILE *f)
 {
-	fputs("Usage: egress [OPTIONS] HOST PORT\n"
-	      "       egress [OPTIONS] HOST:PORT       ([IPV6]:PORT)\n"
-	      "       egress [OPTIONS] -L [BIND:]LPORT HOST PORT\n"
-	      "       egress [OPTIONS] -D [BIND:]LPORT | --inetd\n"
-	      "Open a TCP tunnel to HOST:PORT through an HTTP(S) (CONNECT) or SOCKS proxy\n"
-	      "and relay it on stdin and stdout, e.g.\n"
-	      "  ssh -o ProxyCommand='egress -x proxy:3128 %h %p' host\n"
-	      "or serve a local port (-L) or a local SOCKS/HTTP proxy (-D) with tunnels.\n"
-	      "\nOptions:\n",
+	char item[96];
+	size_t col = 0;
+
+	fputs("Usage: egress [OPTIONS] HOST PORT                  a tunnel on stdin/stdout\n"
+	      "       egress [OPTIONS] -L [BIND:]LPORT HOST PORT  one per local client\n"
+	      "       egress [OPTIONS] -D [BIND:]LPORT | --inetd   a local SOCKS/HTTP proxy\n"
+	      "Through an HTTP(S) or SOCKS proxy: -x, else the config file's, --pac,\n"
+	      "EGRESS_PROXY, https_proxy, all_proxy; else direct. HOST:PORT works too.\n",
 	      f);
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		const struct cli_option *o = &options[i];
-		char left[64];
-		const char *sp = o->metavar ? " " : "", *mv = o->metavar ? o->metavar : "";
-		if (o->short_name)
-			err_printf(left, sizeof(left), "  -%c, --%s%s%s", o->short_name, o->name,
-				   sp, mv);
-		else
-			err_printf(left, sizeof(left), "      --%s%s%s", o->name, sp, mv);
-		/* The help text starts in column 31, on a line of its own if the left part is
-		 * too long, and its continuation lines are indented to match. */
-		bool own_line = strlen(left) > 29;
+	/* The help text starts in column 32, on a line of its own if the left part is
+	 * too long, and its continuation lines are indented to match. */
+	for (size_t i = 0; i < NOPTIONS;) {
+		if (!options[i].help) {
+			i++;
+			continue;
+		}
+		const char *h = options[i].help;
+		char left[96];
+		i = help_left(left, sizeof(left), i);
+		bool own_line = strlen(left) > 30;
 		if (own_line)
 			fprintf(f, "%s\n", left);
-		for (const char *h = o->help; *h;) {
+		while (*h) {
 			size_t len = strcspn(h, "\n");
 			fprintf(f, "%-30s %.*s\n", own_line ? "" : left, (int)len, h);
 			own_line = true;
 			h += len + (h[len] == '\n');
 		}
 	}
-	fputs("\nWithout -x or --pac: the config files (~/.config/egress/config,\n"
-	      "/etc/egress/config; see FILES in egress(1)), then EGRESS_PROXY, EGRESS_PAC,\n"
-	      "https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY; no_proxy or NO_PROXY; no\n"
-	      "proxy at all: a direct connection.\n"
-	      "stdin EOF is not forwarded through a proxy unless --half-close is given.\n\n",
-	      f);
-	print_exit_statuses(f);
+	col = (size_t)fprintf(f, "More:");
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct cli_option *o = &options[i];
+		if (o->help || shares_line(i))
+			continue;
+		if (o->short_name)
+			err_printf(item, sizeof(item), "-%c, --%s", o->short_name, o->name);
+		else
+			err_printf(item, sizeof(item), "--%s", o->name);
+		col = print_wrapped(f, col, item);
+	}
+	fputc('\n', f);
+	/* The exit statuses, each item whole (scripts grep them), then where the rest is. */
+	col = (size_t)fprintf(f, "Exit status:");
+	for (int e = 0; e < EGRESS_ERR_COUNT; e++) {
+		err_printf(item, sizeof(item), "%d %s%s", e, err_words((enum egress_err)e),
+			   e + 1 < EGRESS_ERR_COUNT ? "," : ".");
+		col = print_wrapped(f, col, item);
+	}
+	const char *more[] = { "All",	 "options,", "config", "file,", "PAC,",
+			       "listen", "mode:",    "man",    "egress" };
+	for (size_t w = 0; w < sizeof(more) / sizeof(more[0]); w++)
+		col = print_wrapped(f, col, more[w]);
+	fputc('\n', f);
 }
 
 void cli_usage_error(const char *fmt, ...)

@@ -50,7 +50,7 @@ offers() {
 # Every option of --help, long and short, one a line, sorted.
 help_options() {
 	"$EGRESS" --help | grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u
-	"$EGRESS" --help | grep -oE -- '^[[:space:]]+-[A-Za-z0-9]([,[:space:]]|$)' |
+	"$EGRESS" --help | grep -oE -- '(^|[[:space:]])-[A-Za-z0-9], --' |
 		grep -oE -- '-[A-Za-z0-9]' | sort -u
 }
 

@@ -5,6 +5,7 @@
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
+bats_require_minimum_version 1.5.0
 
 setup() {
 	ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
@@ -23,9 +24,9 @@ long_options() {
 	grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u
 }
 
-# Short options (-x) that start an option line of --help, one a line, sorted.
+# Short options of --help ("-x," before its long name), one a line, sorted.
 short_options() {
-	"$EGRESS" --help | grep -oE -- '^[[:space:]]+-[A-Za-z0-9]([,[:space:]]|$)' |
+	"$EGRESS" --help | grep -oE -- '(^|[[:space:]])-[A-Za-z0-9], --' |
 		grep -oE -- '-[A-Za-z0-9]' | sort -u
 }
 
@@ -54,6 +55,16 @@ completion_offers() {
 	[[ $("$EGRESS" --help | long_options | wc -l) -ge 10 ]]
 }
 
+@test "--help is one screen: 23 lines at most, 79 columns, pointing at the man page" {
+	run -0 "$EGRESS" --help
+	((${#lines[@]} <= 23)) || fail "--help has ${#lines[@]} lines"
+	# shellcheck disable=SC2016 # awk's $0
+	run -0 awk 'length > 79 { print NR ": " $0 }' <<<"$output"
+	assert_output ""
+	run -0 "$EGRESS" --help
+	assert_line --regexp 'man egress$'
+}
+
 @test "every long option of --help is in the man page" {
 	run missing_in "$MAN" < <("$EGRESS" --help | long_options)
 	assert_success
@@ -66,11 +77,17 @@ completion_offers() {
 	assert_output ""
 }
 
+# The man page's text, without the lines of its examples that run other programs
+# (systemctl --user, curl -x...).
+man_about_egress() {
+	awk '/^```/ { block = !block; next } !block || /(^|[^a-z-])egress( |$)/' "$MAN"
+}
+
 @test "every long option of the man page is in --help" {
 	local help
 	help=$(mktemp)
 	"$EGRESS" --help >"$help"
-	run missing_in "$help" < <(long_options <"$MAN")
+	run missing_in "$help" < <(man_about_egress | long_options)
 	rm -f "$help"
 	assert_success
 	assert_output ""
