@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Debian 12 packages that building, testing and demonstrating egress need, and
-# deps_ensure, which installs the missing ones. Sourced by scripts/test and scripts/demo.
+# deps_ensure, which installs the missing ones. Sourced by scripts/test, scripts/demo
+# and the other scripts.
 
 EGRESS_DEPS=(
 	build-essential meson ninja-build pkg-config libcurl4-openssl-dev scdoc
@@ -17,6 +18,18 @@ EGRESS_DEPS=(
 	libldap-dev libzstd-dev libbrotli-dev zlib1g-dev libunistring-dev libgnutls28-dev
 	nettle-dev libgmp-dev libtasn1-6-dev libsasl2-dev libkrb5-dev libp11-kit-dev
 )
+
+# scripts/package: building the Debian package (debian/control's Build-Depends and
+# the tools around dpkg-buildpackage; Rules-Requires-Root: no, so no fakeroot) ...
+# shellcheck disable=SC2034 # used by scripts/package, which sources this file
+EGRESS_PACKAGE_DEPS=(
+	build-essential debhelper dpkg-dev lintian git
+	meson ninja-build pkg-config libcurl4-openssl-dev duktape-dev scdoc
+)
+# ... and scripts/package --check-install: a fresh Debian 12 root, a proxy and a
+# target to tunnel to through it.
+# shellcheck disable=SC2034 # used by scripts/package
+EGRESS_PACKAGE_CHECK_DEPS=(debootstrap tinyproxy python3)
 
 # Print the packages among "$@" that are not installed, one a line.
 deps_missing() {
