@@ -235,7 +235,8 @@ static void turn(struct row *w, const struct bench_env *e, const struct opts *o,
 {
 	struct sample s;
 	double gib = (double)o->size / (double)GIB;
-	const enum metric rate[2] = { M_DOWN, M_UP }, cpu[2] = { M_CPU_DOWN, M_CPU_UP };
+	const enum metric rate[2] = { M_DOWN, M_UP }, cpu[2] = { M_CPU_DOWN, M_CPU_UP },
+			  machine[2] = { M_MACHINE_DOWN, M_MACHINE_UP };
 	const enum metric uss[2] = { M_USS_DOWN, M_USS_UP },
 			  dirty[2] = { M_DIRTY_DOWN, M_DIRTY_UP };
 	char line[256];
@@ -255,6 +256,12 @@ static void turn(struct row *w, const struct bench_env *e, const struct opts *o,
 		row_record(w, rate[dir], round, &s, s.value);
 		len += snprintf(line + len, sizeof(line) - (size_t)len,
 				s.ok ? " %s %.0f MiB/s" : " %s fail", dir ? "up" : "down", s.value);
+		struct sample m = s;
+		if (s.ok && s.machine_s < 0) {
+			m.ok = false;
+			snprintf(m.why, sizeof(m.why), "could not read /proc/stat");
+		}
+		row_record(w, machine[dir], round, &m, s.machine_s / gib);
 		if (w->r->is_limit || !s.ok)
 			continue;
 		/* CPU per GiB moved: the session's CPU less what a session that moves

@@ -32,6 +32,7 @@ static void sample_init(struct sample *s)
 	memset(s, 0, sizeof(*s));
 	s->ok = true;
 	s->cpu_s = -1;
+	s->machine_s = -1;
 	s->uss_kib = -1;
 	s->dirty_kib = -1;
 }
@@ -86,6 +87,15 @@ static void close_chan(struct chan *c, const void *bye, size_t bye_len, struct s
 		snprintf(s->why + len, sizeof(s->why) - len, " (stderr: %s)", end.said);
 }
 
+/* The machine's busy CPU seconds since busy was read, into s->machine_s. Everything
+ * that runs counts: the driver, the proxy, the target, the helper, and the kernel's
+ * work between them, which is where a pipe between driver and helper costs. */
+static void machine_since(struct sample *s, double busy)
+{
+	double now = machine_busy_s();
+	s->machine_s = busy >= 0 && now >= busy ? now - busy : -1;
+}
+
 static double mib_per_s(uint64_t bytes, int64_t ns)
 {
 	return (double)bytes / (1024.0 * 1024.0) / ((double)ns / 1e9);
@@ -113,6 +123,7 @@ void measure_down(const struct runner *r, const struct bench_env *e, uint64_t si
 		return;
 	char req[32];
 	int n = snprintf(req, sizeof(req), "%" PRIu64 "\n", size);
+	double busy = machine_busy_s();
 	if (io_write(c.wfd, req, (size_t)n, deadline) < 0) {
 		fail(s, "writing the request: %s", io_why(-1));
 		close_chan(&c, NULL, 0, s);
@@ -139,6 +150,7 @@ void measure_down(const struct runner *r, const struct bench_env *e, uint64_t si
 		}
 		check_feed(&chk, iobuf, (size_t)got);
 	}
+	machine_since(s, busy);
 	char hex[65];
 	check_finish(&chk, hex);
 	if (chk.bad_at != UINT64_MAX)
@@ -164,6 +176,7 @@ void measure_up(const struct runner *r, const struct bench_env *e, uint64_t size
 		return;
 	char line[200];
 	int n = snprintf(line, sizeof(line), "%" PRIu64 "%s\n", size, sha256 ? " sha256" : "");
+	double busy = machine_busy_s();
 	if (io_write(c.wfd, line, (size_t)n, deadline) < 0) {
 		fail(s, "writing the request: %s", io_why(-1));
 		close_chan(&c, NULL, 0, s);
@@ -192,6 +205,7 @@ void measure_up(const struct runner *r, const struct bench_env *e, uint64_t size
 		}
 		got += (size_t)k;
 	}
+	machine_since(s, busy);
 	line[got] = '\0';
 	char status[16], hex[80];
 	uint64_t count, timed_bytes;

@@ -15,14 +15,15 @@ struct bench_env {
 };
 
 struct sample {
-	bool ok;	/* value is a real measurement */
-	bool corrupt;	/* the bytes that arrived were not the bytes sent */
-	double value;	/* MiB/s for transfers, milliseconds for latencies */
-	double cpu_s;	/* the helper's user + system CPU seconds; -1 for the limit */
-	long uss_kib;	/* the helper's private memory after its transfer, or -1 */
-	long dirty_kib; /* the part of it that is Private_Dirty, or -1 */
-	char why[200];	/* when !ok: what went wrong */
-	char note[200]; /* how the helper ended, if oddly (status, signal, killed) */
+	bool ok;	  /* value is a real measurement */
+	bool corrupt;	  /* the bytes that arrived were not the bytes sent */
+	double value;	  /* MiB/s for transfers, milliseconds for latencies */
+	double cpu_s;	  /* the helper's user + system CPU seconds; -1 for the limit */
+	double machine_s; /* a transfer's busy CPU seconds of the whole machine, or -1 */
+	long uss_kib;	  /* the helper's private memory after its transfer, or -1 */
+	long dirty_kib;	  /* the part of it that is Private_Dirty, or -1 */
+	char why[200];	  /* when !ok: what went wrong */
+	char note[200];	  /* how the helper ended, if oddly (status, signal, killed) */
 };
 
 /* size bytes of the test stream from the source to the driver; with sha256 the

@@ -172,6 +172,8 @@ enum column {
 	C_UP,
 	C_CPU_DOWN,
 	C_CPU_UP,
+	C_MACHINE_DOWN,
+	C_MACHINE_UP,
 	C_CPU_START,
 	C_FIRST_MS,
 	C_FIRST_X,
@@ -185,9 +187,21 @@ enum column {
 };
 
 static const char *const column_title[C_COUNT] = {
-	"down ×limit",	 "up ×limit",	      "CPU s/GiB down",	 "CPU s/GiB up", "start CPU ms",
-	"first byte ms", "first byte ×limit", "two-part RTT ms", "RTT ×limit",	 "USS KiB",
-	"dirty KiB",	 "idle USS KiB",      "sha256",
+	"down ×limit",
+	"up ×limit",
+	"CPU s/GiB down",
+	"CPU s/GiB up",
+	"machine CPU s/GiB down",
+	"machine CPU s/GiB up",
+	"start CPU ms",
+	"first byte ms",
+	"first byte ×limit",
+	"two-part RTT ms",
+	"RTT ×limit",
+	"USS KiB",
+	"dirty KiB",
+	"idle USS KiB",
+	"sha256",
 };
 
 static void print_row(FILE *out, struct row *w, const struct row *lim, const struct run_info *info)
@@ -216,8 +230,9 @@ static void print_row(FILE *out, struct row *w, const struct row *lim, const str
 		/* The limit's row holds the absolute numbers the ratios divide by. */
 		value_cell(c[C_DOWN], w, M_DOWN, rounds, 0, " MiB/s", "download");
 		value_cell(c[C_UP], w, M_UP, rounds, 0, " MiB/s", "upload");
-		for (enum column k = C_CPU_DOWN; k <= C_CPU_START; k++)
-			snprintf(c[k], CELL, "—");
+		snprintf(c[C_CPU_DOWN], CELL, "—");
+		snprintf(c[C_CPU_UP], CELL, "—");
+		snprintf(c[C_CPU_START], CELL, "—");
 		snprintf(c[C_FIRST_X], CELL, "1");
 		snprintf(c[C_RTT_X], CELL, "1");
 		snprintf(c[C_USS], CELL, "—");
@@ -235,6 +250,8 @@ static void print_row(FILE *out, struct row *w, const struct row *lim, const str
 		memory_cell(c[C_DIRTY], w, M_DIRTY_DOWN, rounds, "private dirty");
 		value_cell(c[C_USS_IDLE], w, M_USS_IDLE, rounds, 0, "", "idle USS");
 	}
+	value_cell(c[C_MACHINE_DOWN], w, M_MACHINE_DOWN, rounds, 2, "", "machine CPU, download");
+	value_cell(c[C_MACHINE_UP], w, M_MACHINE_UP, rounds, 2, "", "machine CPU, upload");
 	value_cell(c[C_FIRST_MS], w, M_FIRST, rounds, 2, "", "first byte");
 	value_cell(c[C_RTT_MS], w, M_RTT, rounds, 2, "", "two-part RTT");
 	if (w->corrupt)
@@ -405,6 +422,13 @@ void report_print(FILE *out, struct row *rows, int nrows, const struct run_info 
 		"CPU s/GiB: the helper's user+system time (wait4) for the transfer's session, "
 		"less its start CPU ms (the median of that round's banner sessions, which move no "
 		"data).\n");
+	fprintf(out,
+		"machine CPU s/GiB: what the whole machine spent busy during the transfer "
+		"(/proc/stat: every CPU and process, the driver, proxy and target too, and the "
+		"kernel's work between them), per GiB; the limit's row is the cost without a "
+		"helper, so the difference is all a helper costs, its pipes included. When it "
+		"times the rate comes near the CPUs there are, the machine, not the helper, is "
+		"the bound. Counted in clock ticks (10 ms): a smoke run is too short for it.\n");
 	fprintf(out,
 		"USS: Private_Clean+Private_Dirty of smaps_rollup, read while the helper sits "
 		"in its tunnel after each transfer; a library page counts as private when no "

@@ -16,6 +16,8 @@ enum metric {
 	M_UP,	    /* MiB/s */
 	M_CPU_DOWN, /* helper CPU seconds per GiB, less its start-up CPU */
 	M_CPU_UP,
+	M_MACHINE_DOWN, /* busy CPU seconds of the whole machine per GiB moved */
+	M_MACHINE_UP,
 	M_CPU_START,  /* ms, helper CPU of a session that moves no data */
 	M_FIRST,      /* ms, exec to first banner byte */
 	M_RTT,	      /* ms, two-part request round trip */

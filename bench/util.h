@@ -18,6 +18,10 @@ __attribute__((format(printf, 1, 2))) void warnmsg(const char *fmt, ...);
 /* CLOCK_MONOTONIC in nanoseconds; the one clock every bench program times with. */
 int64_t now_ns(void);
 
+/* CPU seconds the whole machine has spent busy (every CPU, every process, the
+ * kernel's own work included) since boot, from /proc/stat; -1 if unreadable. */
+double machine_busy_s(void);
+
 /* Parses a whole decimal number in [min, max], or dies naming what it is. */
 uint64_t parse_u64(const char *s, uint64_t min, uint64_t max, const char *what);
 
