@@ -159,8 +159,8 @@ static const struct cli_option options[] = {
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 _Static_assert(OPT_VERSION - OPT_PROXY < 64, "a setting per bit of struct option_marks");
 
-/* Append the items to the lines of f, which has col columns on its current line,
- * wrapping before an item that would pass column 79; returns the new col. */
+/* Appends item to f's current line, which has col columns, or starts a new line
+ * for it if it would pass column 79; returns the new col. */
 static size_t print_wrapped(FILE *f, size_t col, const char *item)
 {
 	if (col > 0 && col + 1 + strlen(item) > 79) {
@@ -168,6 +168,19 @@ static size_t print_wrapped(FILE *f, size_t col, const char *item)
 		col = 0;
 	}
 	return col + (size_t)fprintf(f, "%s%s", col ? " " : "", item);
+}
+
+/* The words of text, each through print_wrapped. */
+static size_t print_words(FILE *f, size_t col, const char *text)
+{
+	char word[64];
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, " ");
+		err_printf(word, sizeof(word), "%.*s", (int)n, p);
+		col = print_wrapped(f, col, word);
+		p += n + (p[n] == ' ');
+	}
+	return col;
 }
 
 /* Whether options[i] is printed on the line of the one before it (-6 with -4). */
@@ -200,7 +213,7 @@ static size_t help_left(char *left, size_t size, size_t i)
 void cli_print_help(FILE *f)
 {
 	char item[96];
-	size_t col = 0;
+	size_t col;
 
 	fputs("Usage: egress [OPTIONS] HOST PORT                  a tunnel on stdin/stdout\n"
 	      "       egress [OPTIONS] -L [BIND:]LPORT HOST PORT  one per local client\n"
@@ -247,10 +260,7 @@ void cli_print_help(FILE *f)
 			   e + 1 < EGRESS_ERR_COUNT ? "," : ".");
 		col = print_wrapped(f, col, item);
 	}
-	const char *more[] = { "All",	 "options,", "config", "file,", "PAC,",
-			       "listen", "mode:",    "man",    "egress" };
-	for (size_t w = 0; w < sizeof(more) / sizeof(more[0]); w++)
-		col = print_wrapped(f, col, more[w]);
+	print_words(f, col, "All options, config file, PAC, listen mode: man egress");
 	fputc('\n', f);
 }
 
